@@ -1,0 +1,101 @@
+import 'reflect-metadata';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsString, IsUrl, Max, Min, MinLength, Matches } from 'class-validator';
+
+const csv = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0)
+    : value;
+
+const MYSQL_URL = /^mysql:\/\/[^/]+\/[A-Za-z0-9_]+(\?.*)?$/;
+const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789';
+
+/**
+ * Every configuration variable of every service, with the default that works for `npm start` on a developer
+ * machine. Validated once at boot (see loadConfig); nothing else in the code base reads process.env.
+ */
+export class AppConfig {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV = 'development';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Address the HTTP servers bind to. */
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  AUTH_PORT = 3001;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  SECKILL_PORT = 3002;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  ORDER_PORT = 3003;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  PAYMENT_PORT = 3004;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  ADMIN_PORT = 3005;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  PAYSIM_PORT = 3006;
+
+  /** The core database: users, activities, payments. */
+  @Matches(MYSQL_URL, { message: 'DATABASE_URL must look like mysql://user:password@host:port/database' })
+  DATABASE_URL = 'mysql://root@127.0.0.1:3306/seckill';
+
+  /** One URL per order-shard database, comma-separated; shards may live on separate servers. */
+  @Transform(csv)
+  @Matches(MYSQL_URL, { each: true, message: 'ORDER_SHARD_URLS must be comma-separated mysql:// URLs' })
+  ORDER_SHARD_URLS: string[] = ['mysql://root@127.0.0.1:3306/seckill_order_0', 'mysql://root@127.0.0.1:3306/seckill_order_1'];
+
+  /** Order tables per shard database (orders_0 .. orders_{N-1}). D × T must divide 1024 (the id's shard gene). */
+  @Type(() => Number) @IsIn([1, 2, 4, 8, 16, 32, 64], { message: 'ORDER_SHARD_TABLES must be a power of two from 1 to 64' })
+  ORDER_SHARD_TABLES = 8;
+
+  /** Connections per database pool, per process. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every Redis key and BullMQ queue of this deployment (tests use their own). */
+  @Matches(/^[A-Za-z0-9:_-]{1,32}$/, { message: 'REDIS_KEY_PREFIX must be 1-32 of [A-Za-z0-9:_-]' })
+  REDIS_KEY_PREFIX = 'sk:';
+
+  @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET = DEV_JWT_SECRET;
+
+  @Type(() => Number) @IsInt() @Min(60) @Max(7 * 24 * 3600)
+  JWT_EXPIRES_IN_SECONDS = 3600;
+
+  @Matches(/^[A-Za-z0-9_.-]{3,32}$/, { message: 'ADMIN_USERNAME must be 3-32 of [A-Za-z0-9_.-]' })
+  ADMIN_USERNAME = 'admin';
+
+  @IsString() @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
+  ADMIN_PASSWORD = 'admin-password';
+
+  @IsString() @MinLength(16, { message: 'PAYMENT_WEBHOOK_SECRET must be at least 16 characters' })
+  PAYMENT_WEBHOOK_SECRET = 'dev-only-webhook-secret';
+
+  /** Addresses or CIDRs exempt from per-IP limits (e.g. a load generator). */
+  @Transform(csv) @IsString({ each: true })
+  RATE_LIMIT_IP_ALLOWLIST: string[] = [];
+
+  /** The gateway's addresses or CIDRs, whose X-Forwarded-For is believed. */
+  @Transform(csv) @IsString({ each: true })
+  TRUSTED_PROXIES: string[] = [];
+
+  /** Create the demo activity at start when no activity exists (npm start sets it). */
+  @Transform(({ value }) => value === true || value === 'true' || value === '1')
+  SEED_DEMO = false;
+
+  static readonly DEV_JWT_SECRET = DEV_JWT_SECRET;
+}

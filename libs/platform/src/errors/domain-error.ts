@@ -1,0 +1,36 @@
+import { ERROR_CODES, ErrorCode } from '@seckill/contracts';
+
+export interface DomainErrorOptions {
+  details?: unknown;
+  /** Seconds; sent as Retry-After (429 and 503 always carry one, 1 s when not given). */
+  retryAfterSeconds?: number;
+  /** Extra fields of the error body, e.g. reservationId on ALREADY_PURCHASED. */
+  extra?: Record<string, string>;
+  cause?: unknown;
+}
+
+/**
+ * An error the API reports to its client: it carries a contract error code (shared/API.md), and the global
+ * exception filter turns it into the error body and status of that code.
+ */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly details?: unknown;
+  readonly retryAfterSeconds?: number;
+  readonly extra?: Record<string, string>;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: DomainErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = ERROR_CODES[code].status;
+    this.retryable = ERROR_CODES[code].retryable;
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.extra = options.extra;
+  }
+}

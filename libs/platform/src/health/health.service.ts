@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+
+export type HealthCheck = () => Promise<unknown>;
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, 'up' | 'down'>;
+}
+
+const CHECK_TIMEOUT_MS = 1000;
+
+/** Readiness: every dependency this service registered answers within a second. */
+@Injectable()
+export class HealthService {
+  private readonly checks = new Map<string, HealthCheck>();
+
+  register(name: string, check: HealthCheck): void {
+    this.checks.set(name, check);
+  }
+
+  async readiness(): Promise<Readiness> {
+    const entries = await Promise.all(
+      [...this.checks].map(async ([name, check]) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
+        });
+        try {
+          await Promise.race([check(), timeout]);
+          return [name, 'up'] as const;
+        } catch {
+          return [name, 'down'] as const;
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    const checks = Object.fromEntries(entries);
+    return { ready: entries.every(([, state]) => state === 'up'), checks };
+  }
+}

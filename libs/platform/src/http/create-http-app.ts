@@ -1,0 +1,103 @@
+import { DynamicModule, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SERVICES, ServiceName } from '@seckill/contracts';
+import { AppConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
+import { AllExceptionsFilter } from '../errors/all-exceptions.filter';
+import { createValidationPipe } from '../errors/validation';
+import { PinoLogger } from '../logging/pino-logger';
+import { MetricsService } from '../metrics/metrics.service';
+
+/** No endpoint takes a body larger than this (shared/API.md: 413 PAYLOAD_TOO_LARGE). */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+export interface HttpAppOptions {
+  service: ServiceName;
+  config: AppConfig;
+  /** Serve the OpenAPI document and its UI at /docs (default true). */
+  docs?: boolean;
+}
+
+/**
+ * Creates a service's Nest application on Fastify with everything the API contract asks of every service:
+ * JSON-only bodies up to 16 KiB, the global validation pipe and exception filter (so Fastify's own errors get the
+ * error body too), request metrics, OpenAPI at /docs and graceful shutdown. The caller listens.
+ */
+export async function createHttpApp(rootModule: DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const { config } = options;
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.TRUSTED_PROXIES.length > 0 ? config.TRUSTED_PROXIES : false,
+    return503OnClosing: true,
+    logger: false,
+  });
+  const logger = new PinoLogger(options.service, config.LOG_LEVEL);
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { logger, bufferLogs: true });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  // Only JSON bodies: Fastify would otherwise also accept text/plain.
+  fastify.removeContentTypeParser('text/plain');
+
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.httpRequests.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  if (options.docs !== false) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle(`seckill ${options.service} service`)
+        .setDescription(`Serves ${SERVICES[options.service].prefix}; see shared/API.md for the contract.`)
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document);
+  }
+  return app;
+}
+
+/** The port a service listens on, from its <SERVICE>_PORT variable. */
+export function servicePort(service: ServiceName, config: AppConfig): number {
+  const ports: Record<ServiceName, number> = {
+    auth: config.AUTH_PORT,
+    seckill: config.SECKILL_PORT,
+    order: config.ORDER_PORT,
+    payment: config.PAYMENT_PORT,
+    admin: config.ADMIN_PORT,
+    paysim: config.PAYSIM_PORT,
+  };
+  return ports[service];
+}
+
+/**
+ * A service's main(): validates configuration (exiting with a message naming the bad variable), builds the app
+ * and listens on the service's port.
+ */
+export async function runService(
+  service: ServiceName,
+  buildModule: (config: AppConfig) => DynamicModule,
+): Promise<NestFastifyApplication> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${service}: ${(error as Error).message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  const app = await createHttpApp(buildModule(config), { service, config });
+  const port = servicePort(service, config);
+  await app.listen(port, config.HOST);
+  new Logger('main').log(`${service} listening on http://${config.HOST}:${port}`);
+  return app;
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** The process's Prometheus registry, with Node's default metrics and the HTTP request metrics. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  readonly httpRequests: Histogram<'method' | 'route' | 'status'>;
+  private readonly counters = new Map<string, Counter<string>>();
+  private readonly histograms = new Map<string, Histogram<string>>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    this.httpRequests = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+  }
+
+  /** A counter registered once per name; later calls return the same one. */
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    let counter = this.counters.get(name);
+    if (!counter) {
+      counter = new Counter({ name, help, labelNames: [...labelNames], registers: [this.registry] });
+      this.counters.set(name, counter);
+    }
+    return counter as Counter<L>;
+  }
+
+  /** A histogram (seconds) registered once per name; later calls return the same one. */
+  histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets?: number[]): Histogram<L> {
+    let histogram = this.histograms.get(name);
+    if (!histogram) {
+      histogram = new Histogram({ name, help, labelNames: [...labelNames], buckets, registers: [this.registry] });
+      this.histograms.set(name, histogram);
+    }
+    return histogram as Histogram<L>;
+  }
+}

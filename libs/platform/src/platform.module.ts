@@ -1,0 +1,68 @@
+import { DynamicModule, Global, Inject, Injectable, Module, OnModuleInit, Optional } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { ServiceName } from '@seckill/contracts';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { CORE_DB, DatabaseModule, ORDER_SHARD_DBS } from './database/database.module';
+import type { PrismaClient } from './database/prisma-factory';
+import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
+import { REDIS, RedisModule } from './redis/redis.module';
+
+export interface PlatformOptions {
+  service: ServiceName;
+  /** Which dependencies this service needs; readiness fails while one is unreachable. */
+  needs: { database?: boolean; redis?: boolean };
+  /** A configuration to use instead of process.env (tests). */
+  config?: AppConfig;
+}
+
+/** The name of the running service, for logs and metrics. */
+export const SERVICE_NAME = Symbol('SERVICE_NAME');
+
+@Injectable()
+class ReadinessChecks implements OnModuleInit {
+  constructor(
+    private readonly health: HealthService,
+    @Optional() @Inject(REDIS) private readonly redis?: Redis,
+    @Optional() @Inject(CORE_DB) private readonly core?: PrismaClient,
+    @Optional() @Inject(ORDER_SHARD_DBS) private readonly shards?: PrismaClient[],
+  ) {}
+
+  onModuleInit(): void {
+    const redis = this.redis;
+    if (redis) this.health.register('redis', () => redis.ping());
+    const core = this.core;
+    if (core) this.health.register('mysql', () => core.$queryRaw`SELECT 1`);
+    this.shards?.forEach((shard, index) => this.health.register(`mysql-order-shard-${index}`, () => shard.$queryRaw`SELECT 1`));
+  }
+}
+
+/**
+ * What every service needs: validated configuration, the connections it asked for, metrics, health and
+ * readiness. Imported once, by the app's root module.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [
+        ConfigModule.forRoot(options.config),
+        ...(options.needs.redis ? [RedisModule] : []),
+        ...(options.needs.database ? [DatabaseModule] : []),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: SERVICE_NAME, useValue: options.service },
+        MetricsService,
+        HealthService,
+        ReadinessChecks,
+      ],
+      exports: [SERVICE_NAME, MetricsService, HealthService],
+    };
+  }
+}

@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import { loadConfig, migrateAll } from '@seckill/platform';
+
+/** Applies prisma/migrations to the core database and every order shard (npm run db:migrate). */
+export async function migrate(): Promise<void> {
+  const config = loadConfig();
+  const results = await migrateAll({
+    coreUrl: config.DATABASE_URL,
+    shardUrls: config.ORDER_SHARD_URLS,
+    shardTables: config.ORDER_SHARD_TABLES,
+    migrationsDir: join(__dirname, '../../prisma/migrations'),
+  });
+  for (const result of results) {
+    const what = result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'up to date';
+    process.stdout.write(`migrate: ${result.database}: ${what}\n`);
+  }
+}
+
+if (require.main === module) {
+  migrate().catch((error: unknown) => {
+    process.stderr.write(`migrate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Runs every compiled test file (dist/**/*.spec.js) with Node's test runner, prints the spec report, and closes
+// with the line `N passed, N failed`. Arguments filter the files by substring: `npm test -- orders`.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { run } = require('node:test');
+const { spec } = require('node:test/reporters');
+
+const root = path.resolve(__dirname, '..');
+const filters = process.argv.slice(2);
+
+function find(dir, out) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules') find(full, out);
+    } else if (entry.name.endsWith('.spec.js')) {
+      out.push(full);
+    }
+  }
+  return out;
+}
+
+const files = ['apps', 'libs', 'tools']
+  .map((top) => path.join(root, 'dist', top))
+  .filter((dir) => fs.existsSync(dir))
+  .flatMap((dir) => find(dir, []))
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .sort();
+
+let passed = 0;
+let failed = 0;
+const stream = run({ files, concurrency: 2, timeout: 10 * 60 * 1000 });
+stream.on('test:pass', (event) => {
+  if (event.details?.type !== 'suite' && !event.skip && !event.todo) passed++;
+});
+stream.on('test:fail', (event) => {
+  if (event.details?.type !== 'suite') failed++;
+});
+const report = stream.compose(spec);
+report.pipe(process.stdout, { end: false });
+report.on('end', () => {
+  // An empty selection is a failure too: a green run must have run something.
+  if (files.length === 0) failed++;
+  process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+  process.exitCode = failed > 0 ? 1 : 0;
+});
