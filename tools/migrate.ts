@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { loadConfig, migrateAll } from '@seckill/platform';
+import { defaultMigrationsDir, loadConfig, migrateAll } from '@seckill/platform';
 
 /** Applies prisma/migrations to the core database and every order shard (npm run db:migrate). */
 export async function migrate(): Promise<void> {
@@ -8,7 +7,7 @@ export async function migrate(): Promise<void> {
     coreUrl: config.DATABASE_URL,
     shardUrls: config.ORDER_SHARD_URLS,
     shardTables: config.ORDER_SHARD_TABLES,
-    migrationsDir: join(__dirname, '../../prisma/migrations'),
+    migrationsDir: defaultMigrationsDir(),
   });
   for (const result of results) {
     const what = result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'up to date';

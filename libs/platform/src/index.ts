@@ -17,6 +17,8 @@ export * from './metrics/metrics.service';
 export * from './health/health.service';
 export * from './http/create-http-app';
 export * from './platform.module';
+export * from './auth/access-token.service';
+export * from './auth/jwt-auth.guard';
 export { Prisma } from './prisma/generated/client';
 export type { Activity, Order, Payment, User } from './prisma/generated/client';
 export { OrderStatus, PaymentStatus, UserRole } from './prisma/generated/enums';

@@ -1,6 +1,8 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnModuleInit, Optional } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { ServiceName } from '@seckill/contracts';
+import { AccessTokenService } from './auth/access-token.service';
+import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CORE_DB, DatabaseModule, ORDER_SHARD_DBS } from './database/database.module';
@@ -61,8 +63,10 @@ export class PlatformModule {
         MetricsService,
         HealthService,
         ReadinessChecks,
+        AccessTokenService,
+        JwtAuthGuard,
       ],
-      exports: [SERVICE_NAME, MetricsService, HealthService],
+      exports: [SERVICE_NAME, MetricsService, HealthService, AccessTokenService, JwtAuthGuard],
     };
   }
 }

@@ -162,3 +162,15 @@ export async function migrateAll(
   }
   return results;
 }
+
+/** prisma/migrations of this repository, found from the running file (works from src/ and from dist/). */
+export function defaultMigrationsDir(): string {
+  let dir = __dirname;
+  for (;;) {
+    const candidate = join(dir, 'prisma', 'migrations');
+    if (existsSync(candidate)) return candidate;
+    const parent = join(dir, '..');
+    if (parent === dir) throw new Error('prisma/migrations not found above ' + __dirname);
+    dir = parent;
+  }
+}
