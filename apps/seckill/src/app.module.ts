@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, PlatformModule } from '@seckill/platform';
+import { AppConfig, PlatformModule, QueueModule } from '@seckill/platform';
+import { SeckillModule } from '@seckill/seckill';
 
 /** Composition root of the seckill service. */
 @Module({})
@@ -7,7 +8,11 @@ export class AppModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot({ service: 'seckill', needs: { database: true, redis: true }, config })],
+      imports: [
+        PlatformModule.forRoot({ service: 'seckill', needs: { database: true, redis: true }, config }),
+        QueueModule.forRoot(),
+        SeckillModule,
+      ],
     };
   }
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runService } from '@seckill/platform';
 import { AppModule } from './app.module';
+import { configureSeckill } from './configure';
 
-void runService('seckill', (config) => AppModule.register(config));
+void runService('seckill', (config) => AppModule.register(config), configureSeckill);

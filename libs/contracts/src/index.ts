@@ -1,2 +1,4 @@
+export * from './activity';
 export * from './error-codes';
+export * from './queues';
 export * from './service-names';

@@ -17,6 +17,7 @@ export * from './metrics/metrics.service';
 export * from './health/health.service';
 export * from './http/create-http-app';
 export * from './platform.module';
+export * from './queue/queue.module';
 export * from './auth/access-token.service';
 export * from './auth/jwt-auth.guard';
 export { Prisma } from './prisma/generated/client';

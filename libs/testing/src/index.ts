@@ -110,3 +110,4 @@ export async function call<T = Record<string, unknown>>(
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }
+export * from './schema-drift';

@@ -97,5 +97,45 @@ export class AppConfig {
   @Transform(({ value }) => value === true || value === 'true' || value === '1')
   SEED_DEMO = false;
 
+  /** Lifetime of a purchase token (POST /api/activities/:id/token). */
+  @Type(() => Number) @IsInt() @Min(5) @Max(3600)
+  PURCHASE_TOKEN_TTL_SECONDS = 60;
+
+  /** Purchases per second per client address (in-process, per instance; burst twice that). */
+  @Type(() => Number) @IsInt() @Min(1)
+  RATE_LIMIT_PER_IP_PER_SECOND = 20;
+
+  /** Purchases per second per user (in-process, per instance; burst twice that). */
+  @Type(() => Number) @IsInt() @Min(1)
+  RATE_LIMIT_PER_USER_PER_SECOND = 5;
+
+  /** Purchase attempts per second per activity, across all instances (counted in the reservation script). */
+  @Type(() => Number) @IsInt() @Min(0)
+  RATE_LIMIT_PER_ACTIVITY_PER_SECOND = 50000;
+
+  /** Purchase attempts per second that one instance admits in all. */
+  @Type(() => Number) @IsInt() @Min(1)
+  RATE_LIMIT_GLOBAL_PER_SECOND = 100000;
+
+  /** Shed with 503 BUSY when the event loop lags more than this. */
+  @Type(() => Number) @IsInt() @Min(10)
+  SHED_MAX_EVENT_LOOP_DELAY_MS = 500;
+
+  /** Shed with 503 BUSY when more requests than this are in flight in one instance. */
+  @Type(() => Number) @IsInt() @Min(1)
+  SHED_MAX_IN_FLIGHT = 10000;
+
+  /** How long an instance keeps an activity in memory before asking Redis again (jittered ±20%). */
+  @Type(() => Number) @IsInt() @Min(0)
+  CATALOG_LOCAL_TTL_MS = 1000;
+
+  /** How long the shared Redis copy of an activity lives (jittered ±20%). */
+  @Type(() => Number) @IsInt() @Min(1000)
+  CATALOG_SHARED_TTL_MS = 60000;
+
+  /** Activities starting within this many seconds are loaded into Redis automatically. */
+  @Type(() => Number) @IsInt() @Min(10)
+  PREWARM_AHEAD_SECONDS = 300;
+
   static readonly DEV_JWT_SECRET = DEV_JWT_SECRET;
 }

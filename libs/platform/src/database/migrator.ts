@@ -117,7 +117,9 @@ export async function migrateDatabase(url: string, migrationsDir: string): Promi
         [id, migration.checksum, migration.name],
       );
       try {
-        await connection.query(migration.sql);
+        // The server rejects an empty query, but an empty migration (a placeholder, or one whose SQL went into
+        // another) is a valid no-op to Prisma.
+        if (migration.sql.trim() !== '') await connection.query(migration.sql);
       } catch (error) {
         await connection.query('UPDATE _prisma_migrations SET logs = ? WHERE id = ?', [String(error), id]);
         throw new Error(`${database}: migration ${migration.name} failed`, { cause: error });

@@ -18,6 +18,8 @@ export interface HttpAppOptions {
   config: AppConfig;
   /** Serve the OpenAPI document and its UI at /docs (default true). */
   docs?: boolean;
+  /** Service-specific setup of the Fastify instance (e.g. load shedding), before any route is served. */
+  configure?: (app: NestFastifyApplication, config: AppConfig) => void | Promise<void>;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function createHttpApp(rootModule: DynamicModule, options: HttpAppO
     done();
   });
 
+  await options.configure?.(app, config);
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
@@ -87,6 +90,7 @@ export function servicePort(service: ServiceName, config: AppConfig): number {
 export async function runService(
   service: ServiceName,
   buildModule: (config: AppConfig) => DynamicModule,
+  configure?: HttpAppOptions['configure'],
 ): Promise<NestFastifyApplication> {
   let config: AppConfig;
   try {
@@ -95,7 +99,7 @@ export async function runService(
     process.stderr.write(`${service}: ${(error as Error).message}\n`);
     process.exit(78); // EX_CONFIG
   }
-  const app = await createHttpApp(buildModule(config), { service, config });
+  const app = await createHttpApp(buildModule(config), { service, config, configure });
   const port = servicePort(service, config);
   await app.listen(port, config.HOST);
   new Logger('main').log(`${service} listening on http://${config.HOST}:${port}`);

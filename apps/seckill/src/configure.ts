@@ -1,0 +1,11 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { registerLoadShedding } from '@seckill/flow-control';
+import type { AppConfig } from '@seckill/platform';
+
+/** The hot path sheds load at the door: 503 BUSY before any work when the instance is saturated. */
+export function configureSeckill(app: NestFastifyApplication, config: AppConfig): void {
+  registerLoadShedding(app.getHttpAdapter().getInstance(), {
+    maxEventLoopDelayMs: config.SHED_MAX_EVENT_LOOP_DELAY_MS,
+    maxInFlight: config.SHED_MAX_IN_FLIGHT,
+  });
+}

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { REDIS, RedisKeys } from '@seckill/platform';
+import { ActivityRecord } from './activity-record';
+
+const FILL = readFileSync(join(__dirname, 'cache-fill.lua'), 'utf8');
+
+/** What the shared (Redis) level of the catalog holds for an id: the record, a known absence, or nothing. */
+export type CachedActivity = { found: true; record: ActivityRecord } | { found: false } | undefined;
+
+type FillCommand = (entry: string, version: string, expected: string, value: string, ttlMs: number) => Promise<number>;
+
+/**
+ * The shared level of the activity catalog in Redis, and the signals every instance listens to:
+ * entries with a version that makes refills safe against concurrent edits, a per-entry rebuild lock
+ * (single flight across instances), the set of existing ids (the bloom filter's source) and the change channel.
+ */
+@Injectable()
+export class ActivityCache {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {
+    if (!(redis as unknown as Record<string, unknown>).activityCacheFill) {
+      redis.defineCommand('activityCacheFill', { numberOfKeys: 2, lua: FILL });
+    }
+  }
+
+  private entryKey(id: number): string {
+    return this.keys.key(this.keys.activityTag(id), 'catalog');
+  }
+  private versionKey(id: number): string {
+    return this.keys.key(this.keys.activityTag(id), 'catalog-version');
+  }
+  private lockKey(id: number): string {
+    return this.keys.key(this.keys.activityTag(id), 'catalog-lock');
+  }
+  get idsKey(): string {
+    return this.keys.key('activities', 'ids');
+  }
+  /** Channel carrying the id of every created or edited activity. */
+  get changesChannel(): string {
+    return this.keys.key('activities', 'changed');
+  }
+
+  async read(id: number): Promise<CachedActivity> {
+    const raw = await this.redis.get(this.entryKey(id));
+    if (raw === null) return undefined;
+    return raw === 'null' ? { found: false } : { found: true, record: JSON.parse(raw) as ActivityRecord };
+  }
+
+  async version(id: number): Promise<string> {
+    return (await this.redis.get(this.versionKey(id))) ?? '0';
+  }
+
+  /** Stores a rebuilt entry (null = no such activity) unless it was edited since `version`. */
+  async fill(id: number, record: ActivityRecord | null, version: string, ttlMs: number): Promise<boolean> {
+    const fill = (this.redis as unknown as { activityCacheFill: FillCommand }).activityCacheFill;
+    const stored = await fill.call(this.redis, this.entryKey(id), this.versionKey(id), version, JSON.stringify(record), ttlMs);
+    return stored === 1;
+  }
+
+  /** Only one instance rebuilds an entry at a time; the others wait for its result. */
+  async tryLock(id: number, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.lockKey(id), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlock(id: number): Promise<void> {
+    await this.redis.del(this.lockKey(id));
+  }
+
+  /** After a create or an edit in MySQL: bump the version, drop the entry, record the id, tell every instance. */
+  async changed(id: number): Promise<void> {
+    await this.redis
+      .multi()
+      .incr(this.versionKey(id))
+      .del(this.entryKey(id))
+      .sadd(this.idsKey, String(id))
+      .publish(this.changesChannel, String(id))
+      .exec();
+  }
+
+  async addIds(ids: number[]): Promise<void> {
+    if (ids.length > 0) await this.redis.sadd(this.idsKey, ...ids.map(String));
+  }
+
+  async allIds(): Promise<number[]> {
+    return (await this.redis.smembers(this.idsKey)).map(Number);
+  }
+}

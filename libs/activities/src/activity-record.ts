@@ -1,0 +1,54 @@
+import { ActivityStatus, ActivityView } from '@seckill/contracts';
+import type { Activity } from '@seckill/platform';
+
+/** An activity as the caches hold it: plain JSON, times in ms since epoch. */
+export interface ActivityRecord {
+  id: number;
+  title: string;
+  description: string;
+  priceCents: number;
+  originalPriceCents: number | null;
+  stock: number;
+  stockShards: number;
+  startAt: number;
+  endAt: number;
+  paymentTimeoutSeconds: number;
+}
+
+export function toRecord(row: Activity): ActivityRecord {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    priceCents: row.priceCents,
+    originalPriceCents: row.originalPriceCents,
+    stock: row.stock,
+    stockShards: row.stockShards,
+    startAt: row.startAt.getTime(),
+    endAt: row.endAt.getTime(),
+    paymentTimeoutSeconds: row.paymentTimeoutSeconds,
+  };
+}
+
+/** The status shoppers see, from the sale window and what is left. */
+export function activityStatus(record: ActivityRecord, remaining: number, now: number): ActivityStatus {
+  if (now >= record.endAt) return 'ENDED';
+  if (now < record.startAt) return 'UPCOMING';
+  return remaining > 0 ? 'ACTIVE' : 'SOLD_OUT';
+}
+
+/** The API's `activity` (shared/API.md). */
+export function toActivityView(record: ActivityRecord, remaining: number, now: number): ActivityView {
+  return {
+    id: record.id,
+    title: record.title,
+    description: record.description,
+    priceCents: record.priceCents,
+    originalPriceCents: record.originalPriceCents,
+    stock: record.stock,
+    remaining,
+    startAt: new Date(record.startAt).toISOString(),
+    endAt: new Date(record.endAt).toISOString(),
+    status: activityStatus(record, remaining, now),
+  };
+}

@@ -1,0 +1,4 @@
+export * from './activity-record';
+export * from './activity.repository';
+export * from './activity-cache';
+export * from './activities.module';

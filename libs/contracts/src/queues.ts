@@ -1,0 +1,22 @@
+/** BullMQ queue names (each deployment's Redis prefix keeps them apart). */
+export const QUEUES = {
+  /** One job per reservation (jobId = reservationId): create the order in its shard. */
+  orderCreate: 'order-create',
+  /** One delayed job per order (jobId = order id): cancel it if still unpaid at expiresAt. */
+  orderTimeout: 'order-timeout',
+} as const;
+
+/** Payload of an order-create job. */
+export interface OrderCreateJob {
+  reservationId: string;
+  activityId: number;
+  /** Decimal string: user ids may exceed 2^53. */
+  userId: string;
+  /** When the unit was reserved (ms since epoch). */
+  reservedAt: number;
+}
+
+/** Payload of an order-timeout job. */
+export interface OrderTimeoutJob {
+  orderId: string;
+}

@@ -1,0 +1,81 @@
+import underPressure from '@fastify/under-pressure';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { DomainError, mapError } from '@seckill/platform';
+
+/** Options of registerLoadShedding. */
+export interface LoadSheddingOptions {
+  /** Shed while the event loop's mean delay over the last sample exceeds this many milliseconds. */
+  maxEventLoopDelayMs: number;
+  /** Shed a request that arrives while this many requests are already in flight. */
+  maxInFlight: number;
+  /** Retry-After of a shed request, in whole seconds (default 1). */
+  retryAfterSeconds?: number;
+  /**
+   * URLs (path and query) never shed and not counted. Replaces the default, which exempts health checks and
+   * metrics (see isExemptFromLoadShedding) so that a saturated instance still reports itself.
+   */
+  exempt?: (url: string) => boolean;
+  /** How often the event-loop delay is sampled, in milliseconds (default 1000). */
+  sampleIntervalMs?: number;
+}
+
+/** The default exemption: /health/* and /metrics, which must answer most of all when the service is saturated. */
+export function isExemptFromLoadShedding(url: string): boolean {
+  return url.startsWith('/health/') || url === '/metrics' || url.startsWith('/metrics?');
+}
+
+/**
+ * Sheds load at the door: answers 503 BUSY (the API's error body, with Retry-After) in the first request hook, before
+ * any parsing, routing guard or handler runs, while the event loop lags past `maxEventLoopDelayMs` or while
+ * `maxInFlight` requests are already being served. Admitted requests are counted until their response closes, which
+ * also happens when the handler fails or the client goes away.
+ *
+ * Call before the server starts (for Nest, before app.listen or app.init): the event-loop check is a Fastify plugin.
+ *
+ * @throws RangeError when an option is out of range
+ */
+export function registerLoadShedding(fastify: FastifyInstance, options: LoadSheddingOptions): void {
+  const { maxEventLoopDelayMs, maxInFlight } = options;
+  const retryAfterSeconds = options.retryAfterSeconds ?? 1;
+  if (!(maxEventLoopDelayMs > 0)) throw new RangeError(`maxEventLoopDelayMs must be > 0, got ${maxEventLoopDelayMs}`);
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+    throw new RangeError(`maxInFlight must be an integer >= 1, got ${maxInFlight}`);
+  }
+  if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 1) {
+    throw new RangeError(`retryAfterSeconds must be an integer >= 1, got ${retryAfterSeconds}`);
+  }
+  const exempt = options.exempt ?? isExemptFromLoadShedding;
+
+  // Mapped once: every shed answer is the same, and building it per request would add work exactly when the
+  // process can least afford it.
+  const lagging = mapError(new DomainError('BUSY', 'the service is overloaded (event loop lagging), retry later', { retryAfterSeconds }));
+  const saturated = mapError(new DomainError('BUSY', 'the service is at capacity, retry later', { retryAfterSeconds }));
+  const shed = (reply: FastifyReply, answer: typeof lagging): void => {
+    void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(answer.body);
+  };
+
+  let inFlight = 0;
+  // One shared listener, not a closure per request. The raw response's 'close' fires exactly once per response:
+  // after it is sent, after a failure, and when the client disconnects, where Fastify's onResponse never fires.
+  const release = (): void => {
+    inFlight--;
+  };
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (exempt(request.url)) return done();
+    if (inFlight >= maxInFlight) return shed(reply, saturated);
+    inFlight++;
+    reply.raw.on('close', release);
+    done();
+  });
+
+  void fastify.register(underPressure, {
+    maxEventLoopDelay: maxEventLoopDelayMs,
+    sampleInterval: options.sampleIntervalMs,
+    exposeStatusRoute: false,
+    // Returning without sending lets an exempt request through; once the reply is sent, Fastify stops there.
+    pressureHandler: (request, reply) => {
+      if (!exempt(request.url)) shed(reply, lagging);
+    },
+  });
+}

@@ -1,0 +1,64 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+import { QUEUES } from '@seckill/contracts';
+import { AppConfig } from '../config/app-config';
+import { RedisKeys } from '../redis/redis-keys';
+
+/** Injection tokens of the BullMQ queues, for producers and for stats. */
+export const ORDER_CREATE_QUEUE = Symbol('ORDER_CREATE_QUEUE');
+export const ORDER_TIMEOUT_QUEUE = Symbol('ORDER_TIMEOUT_QUEUE');
+
+/**
+ * Connection options for BullMQ queues and workers (options rather than a connection, so that BullMQ owns and
+ * closes its connections; it requires maxRetriesPerRequest null on those it blocks on).
+ */
+export function bullConnection(config: AppConfig): RedisOptions {
+  const url = new URL(config.REDIS_URL);
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 6379,
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+  };
+}
+
+@Injectable()
+class QueueCloser implements OnApplicationShutdown {
+  constructor(
+    @Inject(ORDER_CREATE_QUEUE) private readonly create: Queue,
+    @Inject(ORDER_TIMEOUT_QUEUE) private readonly timeout: Queue,
+  ) {}
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.create.close(), this.timeout.close()]);
+  }
+}
+
+function queueProvider(token: symbol, name: string) {
+  return {
+    provide: token,
+    inject: [AppConfig, RedisKeys],
+    useFactory: (config: AppConfig, keys: RedisKeys) =>
+      new Queue(name, { connection: bullConnection(config), prefix: keys.bullPrefix }),
+  };
+}
+
+/** The order queues as producers see them (the order service's workers consume them). */
+@Module({})
+export class QueueModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: QueueModule,
+      global: true,
+      providers: [
+        queueProvider(ORDER_CREATE_QUEUE, QUEUES.orderCreate),
+        queueProvider(ORDER_TIMEOUT_QUEUE, QUEUES.orderTimeout),
+        QueueCloser,
+      ],
+      exports: [ORDER_CREATE_QUEUE, ORDER_TIMEOUT_QUEUE],
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { ActivityRecord, toActivityView } from '@seckill/activities';
+import { ActivityView } from '@seckill/contracts';
+import { StockService } from '@seckill/stock';
+import { CatalogService } from './catalog.service';
+import { SoldOutRegistry } from './sold-out.registry';
+
+/** Read side of the catalog: activities with what is left of their stock. */
+@Injectable()
+export class CatalogQueries {
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly stockService: StockService,
+    private readonly soldOut: SoldOutRegistry,
+  ) {}
+
+  async list(): Promise<ActivityView[]> {
+    const records = await this.catalog.all();
+    const now = Date.now();
+    return Promise.all(records.map(async (record) => toActivityView(record, await this.remaining(record), now)));
+  }
+
+  async view(id: number): Promise<ActivityView> {
+    const record = await this.catalog.get(id);
+    return toActivityView(record, await this.remaining(record), Date.now());
+  }
+
+  async stock(id: number): Promise<{ remaining: number }> {
+    return { remaining: await this.remaining(await this.catalog.get(id)) };
+  }
+
+  /** From memory once sold out; else from Redis; the full stock while the activity is not loaded yet. */
+  private async remaining(record: ActivityRecord): Promise<number> {
+    if (this.soldOut.has(record.id)) return 0;
+    return (await this.stockService.remaining(record.id, record.stockShards)) ?? record.stock;
+  }
+}

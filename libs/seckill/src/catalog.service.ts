@@ -1,0 +1,157 @@
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BloomFilter } from 'bloom-filters';
+import { ActivityCache, ActivityRecord, ActivityRepository } from '@seckill/activities';
+import { AppConfig, DomainError } from '@seckill/platform';
+import { ChannelSubscriber } from './channel-subscriber';
+import { SeckillMetrics } from './seckill.metrics';
+
+interface LocalEntry<T> {
+  value: T;
+  expiresAt: number;
+}
+
+/** Waits between looks at the shared cache while another instance rebuilds an entry. */
+const LOCK_WAIT_MS = 25;
+const LOCK_TTL_MS = 3000;
+const BLOOM_REBUILD_MS = 30_000;
+const BLOOM_ERROR_RATE = 0.001;
+
+/** ±20% so that entries filled together do not all expire together. */
+function jitter(ms: number): number {
+  return Math.round(ms * (0.8 + Math.random() * 0.4));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The activity catalog: in-process entries in front of Redis in front of MySQL.
+ * - A bloom filter of existing ids answers unknown ids with 404 before any cache or MySQL is asked.
+ * - Entries live a jittered time at both levels, so a sale's entries do not expire in step.
+ * - A miss is rebuilt once: concurrent readers in this instance share one promise, and across instances a Redis
+ *   lock lets one rebuild while the others wait for its result, so an expiring hot key costs one MySQL query.
+ * - Edits bump a version before dropping the shared entry and refills are conditional on it (ActivityCache.fill),
+ *   so a rebuild that read the old row cannot write it back; the change channel drops local entries everywhere.
+ */
+@Injectable()
+export class CatalogService implements OnModuleInit, OnApplicationShutdown {
+  private readonly local = new Map<number, LocalEntry<ActivityRecord | null>>();
+  private readonly inflight = new Map<number, Promise<ActivityRecord | null>>();
+  private list: LocalEntry<ActivityRecord[]> | undefined;
+  private listInflight: Promise<ActivityRecord[]> | undefined;
+  private bloom = BloomFilter.create(1000, BLOOM_ERROR_RATE);
+  private bloomTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repository: ActivityRepository,
+    private readonly cache: ActivityCache,
+    private readonly subscriber: ChannelSubscriber,
+    private readonly metrics: SeckillMetrics,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.subscriber.on(this.cache.changesChannel, (message) => this.onChanged(Number(message)));
+    // The id set in Redis is the bloom filter's source; seed it from MySQL in case Redis lost it.
+    await this.cache.addIds(await this.repository.allIds());
+    await this.rebuildBloom();
+    this.bloomTimer = setInterval(() => void this.rebuildBloom().catch(() => undefined), BLOOM_REBUILD_MS);
+    this.bloomTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.bloomTimer);
+  }
+
+  private async rebuildBloom(): Promise<void> {
+    const ids = await this.cache.allIds();
+    const bloom = BloomFilter.create(Math.max(1000, ids.length * 2), BLOOM_ERROR_RATE);
+    for (const id of ids) bloom.add(String(id));
+    // Ids announced while the set was being read are kept: they are in Redis too and will be in the next build.
+    this.bloom = bloom;
+  }
+
+  private onChanged(id: number): void {
+    if (!Number.isInteger(id)) return;
+    this.bloom.add(String(id));
+    this.local.delete(id);
+    this.list = undefined;
+  }
+
+  /** The activity, or 404 NOT_FOUND. Normally answered from memory. */
+  async get(id: number): Promise<ActivityRecord> {
+    const record = await this.find(id);
+    if (!record) throw new DomainError('NOT_FOUND', `no activity ${id}`);
+    return record;
+  }
+
+  async find(id: number): Promise<ActivityRecord | null> {
+    if (!this.bloom.has(String(id))) {
+      this.metrics.bloomRejections.inc();
+      return null;
+    }
+    const entry = this.local.get(id);
+    if (entry && entry.expiresAt > Date.now()) {
+      this.metrics.catalogReads.inc({ level: 'memory' });
+      return entry.value;
+    }
+    let pending = this.inflight.get(id);
+    if (!pending) {
+      pending = this.loadShared(id).finally(() => this.inflight.delete(id));
+      this.inflight.set(id, pending);
+    }
+    return pending;
+  }
+
+  /** Forgets the in-memory copy (e.g. when Redis disagrees with it). */
+  forget(id: number): void {
+    this.local.delete(id);
+  }
+
+  private remember(id: number, record: ActivityRecord | null): ActivityRecord | null {
+    this.local.set(id, { value: record, expiresAt: Date.now() + jitter(this.config.CATALOG_LOCAL_TTL_MS) });
+    return record;
+  }
+
+  private async loadShared(id: number): Promise<ActivityRecord | null> {
+    const deadline = Date.now() + LOCK_TTL_MS;
+    for (;;) {
+      const cached = await this.cache.read(id);
+      if (cached) {
+        this.metrics.catalogReads.inc({ level: 'redis' });
+        return this.remember(id, cached.found ? cached.record : null);
+      }
+      if (await this.cache.tryLock(id, LOCK_TTL_MS)) {
+        try {
+          const version = await this.cache.version(id);
+          const record = await this.repository.findById(id);
+          this.metrics.catalogReads.inc({ level: 'mysql' });
+          await this.cache.fill(id, record, version, jitter(this.config.CATALOG_SHARED_TTL_MS));
+          return this.remember(id, record);
+        } finally {
+          await this.cache.unlock(id);
+        }
+      }
+      if (Date.now() > deadline) {
+        // The lock holder is stuck: read MySQL ourselves rather than fail the request.
+        this.metrics.catalogReads.inc({ level: 'mysql' });
+        return this.remember(id, await this.repository.findById(id));
+      }
+      await sleep(LOCK_WAIT_MS);
+    }
+  }
+
+  /** Every activity, newest start first; rebuilt from MySQL at most once per local TTL per instance. */
+  async all(): Promise<ActivityRecord[]> {
+    if (this.list && this.list.expiresAt > Date.now()) return this.list.value;
+    if (!this.listInflight) {
+      this.listInflight = this.repository
+        .findAll()
+        .then((records) => {
+          this.list = { value: records, expiresAt: Date.now() + jitter(this.config.CATALOG_LOCAL_TTL_MS) };
+          return records;
+        })
+        .finally(() => (this.listInflight = undefined));
+    }
+    return this.listInflight;
+  }
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ActivityRecord } from '@seckill/activities';
+import { ReservationResult } from '@seckill/contracts';
+import { IpMatcher, KeyedRateLimiter, shouldShed, SwitchesService, TokenBucket } from '@seckill/flow-control';
+import { AppConfig, DomainError, Principal } from '@seckill/platform';
+import { ReserveOutcome, StockService } from '@seckill/stock';
+import { CatalogService } from './catalog.service';
+import { PurchaseTokens } from './purchase-token';
+import { SeckillMetrics } from './seckill.metrics';
+import { SoldOutRegistry } from './sold-out.registry';
+
+/** Keys of in-process limiters; more distinct clients than this within a second are rare even at the peak. */
+const LIMITER_KEYS = 200_000;
+
+/**
+ * The hot path. Everything that can refuse a purchase without Redis does so first (shed switch, limits, token,
+ * sale window, sold-out flag), then one Lua call decides and records the reservation; the reservation's stream
+ * entry is the hand-off to the order queue (see OrderRelay).
+ */
+@Injectable()
+export class PurchaseService {
+  private readonly tokens: PurchaseTokens;
+  private readonly perIp: KeyedRateLimiter;
+  private readonly perUser: KeyedRateLimiter;
+  private readonly global: TokenBucket;
+  private readonly allowlist: IpMatcher;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly catalog: CatalogService,
+    private readonly stock: StockService,
+    private readonly soldOut: SoldOutRegistry,
+    private readonly switches: SwitchesService,
+    private readonly metrics: SeckillMetrics,
+  ) {
+    this.tokens = new PurchaseTokens(config.JWT_SECRET, config.PURCHASE_TOKEN_TTL_SECONDS);
+    const ip = config.RATE_LIMIT_PER_IP_PER_SECOND;
+    const user = config.RATE_LIMIT_PER_USER_PER_SECOND;
+    this.perIp = new KeyedRateLimiter({ ratePerSecond: ip, burst: ip * 2, maxKeys: LIMITER_KEYS });
+    this.perUser = new KeyedRateLimiter({ ratePerSecond: user, burst: user * 2, maxKeys: LIMITER_KEYS });
+    this.global = new TokenBucket(config.RATE_LIMIT_GLOBAL_PER_SECOND, config.RATE_LIMIT_GLOBAL_PER_SECOND);
+    this.allowlist = new IpMatcher(config.RATE_LIMIT_IP_ALLOWLIST);
+  }
+
+  /** The per-user purchase token, issued only while the activity is on sale. */
+  async issueToken(activityId: number, principal: Principal): Promise<{ token: string; expiresIn: number }> {
+    const activity = await this.catalog.get(activityId);
+    const now = Date.now();
+    this.assertOnSale(activity, now);
+    return this.tokens.issue(activityId, principal.userId, now);
+  }
+
+  async purchase(activityId: number, principal: Principal, token: string, ip: string): Promise<{ reservationId: string; status: 'QUEUED' }> {
+    try {
+      const reservationId = await this.reserve(activityId, principal, token, ip);
+      this.metrics.purchases.inc({ outcome: 'ACCEPTED' });
+      return { reservationId, status: 'QUEUED' };
+    } catch (error) {
+      this.metrics.purchases.inc({ outcome: error instanceof DomainError ? error.code : 'ERROR' });
+      throw error;
+    }
+  }
+
+  async result(activityId: number, principal: Principal): Promise<ReservationResult> {
+    await this.catalog.get(activityId);
+    return this.stock.result(activityId, principal.userId);
+  }
+
+  private async reserve(activityId: number, principal: Principal, token: string, ip: string): Promise<string> {
+    if (shouldShed(this.switches.get('purchaseShedPercent'))) {
+      throw new DomainError('DEGRADED', 'purchases are being shed; try again shortly', { retryAfterSeconds: 1 });
+    }
+    this.checkLimits(principal.userId, ip);
+    const now = Date.now();
+    this.tokens.verify(token, activityId, principal.userId, now);
+    let activity = await this.catalog.get(activityId);
+    this.assertOnSale(activity, now);
+
+    const reservationId = randomUUID();
+    const request = {
+      userId: principal.userId,
+      reservationId,
+      now,
+      activityRateLimit: this.config.RATE_LIMIT_PER_ACTIVITY_PER_SECOND,
+    };
+    let outcome = await this.timedReserve(activity, request);
+    if (outcome.code === 'MISSING') {
+      // Not loaded yet (prewarm normally runs well ahead of the start): load it now; prewarm is idempotent.
+      await this.stock.prewarm(activity);
+      outcome = await this.timedReserve(activity, request);
+    } else if (outcome.code === 'RESHARD') {
+      // The stock was re-split by an edit before the start; our copy of the activity is stale.
+      this.catalog.forget(activityId);
+      activity = await this.catalog.get(activityId);
+      outcome = await this.timedReserve(activity, request);
+    }
+    return this.accept(activity, outcome);
+  }
+
+  private async timedReserve(activity: ActivityRecord, request: Parameters<StockService['reserve']>[2]): Promise<ReserveOutcome> {
+    const stop = this.metrics.reserveSeconds.startTimer();
+    try {
+      return await this.stock.reserve(activity.id, activity.stockShards, request);
+    } finally {
+      stop();
+    }
+  }
+
+  private accept(activity: ActivityRecord, outcome: ReserveOutcome): string {
+    switch (outcome.code) {
+      case 'OK':
+        if (outcome.remaining === 0) this.soldOut.mark(activity.id);
+        return outcome.reservationId;
+      case 'DUP':
+        throw new DomainError('ALREADY_PURCHASED', 'you already hold a unit of this activity', {
+          extra: { reservationId: outcome.reservationId },
+        });
+      case 'SOLD_OUT':
+        this.soldOut.mark(activity.id);
+        throw new DomainError('SOLD_OUT', 'sold out');
+      case 'NOT_STARTED':
+        throw new DomainError('NOT_STARTED', 'the activity has not started yet', { retryAfterSeconds: 1 });
+      case 'ENDED':
+        throw new DomainError('ENDED', 'the activity has ended');
+      case 'RATE':
+        throw new DomainError('RATE_LIMITED', 'too many purchases for this activity right now', { retryAfterSeconds: 1 });
+      default:
+        throw new DomainError('BUSY', 'the activity is being reloaded; try again', { retryAfterSeconds: 1 });
+    }
+  }
+
+  /** NOT_STARTED before the start, ENDED after the end, SOLD_OUT once this instance knows it is (no Redis call). */
+  private assertOnSale(activity: ActivityRecord, now: number): void {
+    if (now < activity.startAt) {
+      const seconds = Math.ceil((activity.startAt - now) / 1000);
+      throw new DomainError('NOT_STARTED', `the activity starts in ${seconds} s`, { retryAfterSeconds: Math.min(seconds, 60) });
+    }
+    if (now >= activity.endAt) throw new DomainError('ENDED', 'the activity has ended');
+    if (this.soldOut.has(activity.id)) throw new DomainError('SOLD_OUT', 'sold out');
+  }
+
+  private checkLimits(userId: string, ip: string): void {
+    if (!this.allowlist.matches(ip)) {
+      const byIp = this.perIp.take(ip);
+      if (!byIp.ok) throw new DomainError('RATE_LIMITED', 'too many requests from your address', { retryAfterSeconds: byIp.retryAfterSeconds });
+    }
+    const byUser = this.perUser.take(userId);
+    if (!byUser.ok) throw new DomainError('RATE_LIMITED', 'too many purchase attempts', { retryAfterSeconds: byUser.retryAfterSeconds });
+    if (!this.global.tryTake()) {
+      throw new DomainError('RATE_LIMITED', 'the sale is at capacity', { retryAfterSeconds: this.global.retryAfterSeconds() });
+    }
+  }
+}

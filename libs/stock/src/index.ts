@@ -1,0 +1,3 @@
+export * from './stock-keys';
+export * from './stock.service';
+export * from './stock.module';

@@ -1,0 +1,32 @@
+import { RedisKeys } from '@seckill/platform';
+
+/** The Redis keys of one activity's stock; all share the activity's hash tag (one Redis Cluster slot). */
+export class StockKeys {
+  readonly meta: string;
+  readonly holders: string;
+  readonly reservations: string;
+  readonly last: string;
+  readonly stream: string;
+  readonly stock: string[];
+  private readonly ratePrefix: string;
+
+  constructor(keys: RedisKeys, activityId: number, shards: number) {
+    const base = keys.key(keys.activityTag(activityId));
+    this.meta = `${base}:meta`;
+    /** user id → reservation id, while the user holds a unit (cleared when it is released). */
+    this.holders = `${base}:holders`;
+    /** reservation id → "STATUS|user|stock key index|reserved at|order id". */
+    this.reservations = `${base}:reservations`;
+    /** user id → the user's latest reservation id (kept after release, for the result endpoint). */
+    this.last = `${base}:last`;
+    /** Reservations waiting to be handed to the order queue. */
+    this.stream = `${base}:stream`;
+    this.stock = Array.from({ length: shards }, (_, index) => `${base}:stock:${index}`);
+    this.ratePrefix = `${base}:rate:`;
+  }
+
+  /** The fixed one-second window of the activity's rate limit. */
+  rateWindow(nowMs: number): string {
+    return this.ratePrefix + Math.floor(nowMs / 1000);
+  }
+}

@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { ReservationResult, ReservationStatus } from '@seckill/contracts';
+import { REDIS, RedisKeys } from '@seckill/platform';
+import { StockKeys } from './stock-keys';
+
+const script = (name: string) => readFileSync(join(__dirname, `${name}.lua`), 'utf8');
+const SCRIPTS = {
+  stockReserve: script('reserve'),
+  stockPrewarm: script('prewarm'),
+  stockRelease: script('release'),
+  stockMarkCreated: script('mark-created'),
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptCall = (numberOfKeys: number, ...args: Array<string | number>) => Promise<unknown>;
+
+/** The sale as Redis needs it to decide a purchase. */
+export interface StockActivity {
+  id: number;
+  startAt: number;
+  endAt: number;
+  stock: number;
+  stockShards: number;
+}
+
+export type ReserveOutcome =
+  | { code: 'OK'; reservationId: string; remaining: number }
+  | { code: 'DUP'; reservationId: string }
+  | { code: 'SOLD_OUT' | 'NOT_STARTED' | 'ENDED' | 'RATE' | 'MISSING' }
+  | { code: 'RESHARD'; shards: number };
+
+export interface ReservationRecord {
+  reservationId: string;
+  status: Exclude<ReservationStatus, 'NONE'>;
+  userId: string;
+  stockKey: number;
+  reservedAt: number;
+  orderId?: string;
+}
+
+/** Parses "STATUS|user|stock key|reserved at|order id" (see reserve.lua). */
+export function parseReservation(reservationId: string, raw: string): ReservationRecord {
+  const [status, userId, stockKey, reservedAt, orderId] = raw.split('|');
+  return {
+    reservationId,
+    status: status as ReservationRecord['status'],
+    userId,
+    stockKey: Number(stockKey),
+    reservedAt: Number(reservedAt),
+    orderId: orderId ? orderId : undefined,
+  };
+}
+
+/**
+ * Stock and reservations in Redis. Every decision is one Lua script (loaded once, run by EVALSHA through
+ * ioredis' defineCommand), so concurrent purchases can neither oversell nor give one user two units.
+ */
+@Injectable()
+export class StockService {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {
+    const commands = redis as unknown as Record<string, unknown>;
+    for (const [name, lua] of Object.entries(SCRIPTS)) {
+      if (!commands[name]) redis.defineCommand(name, { lua });
+    }
+  }
+
+  private run(name: ScriptName, keys: string[], args: Array<string | number>): Promise<unknown> {
+    const command = (this.redis as unknown as Record<ScriptName, ScriptCall>)[name];
+    return command.call(this.redis, keys.length, ...keys, ...args);
+  }
+
+  /** Activities loaded into Redis whose reservation streams the relay drains. */
+  get liveKey(): string {
+    return this.keys.key('activities', 'live');
+  }
+
+  /** Channel of sold-out news: "<activityId>:1" when an activity sells out, "<activityId>:0" when units return. */
+  get soldOutChannel(): string {
+    return this.keys.key('stock', 'sold-out');
+  }
+
+  async announceSoldOut(activityId: number, soldOut: boolean): Promise<void> {
+    await this.redis.publish(this.soldOutChannel, `${activityId}:${soldOut ? 1 : 0}`);
+  }
+
+  keysFor(activityId: number, shards: number): StockKeys {
+    return new StockKeys(this.keys, activityId, shards);
+  }
+
+  /** Loads the activity into Redis (idempotent); `force` reloads the stock of an edit made before the start. */
+  async prewarm(activity: StockActivity, force = false): Promise<number> {
+    const keys = this.keysFor(activity.id, activity.stockShards);
+    const remaining = await this.run('stockPrewarm', [keys.meta, keys.holders, ...keys.stock], [
+      activity.startAt,
+      activity.endAt,
+      activity.stock,
+      activity.stockShards,
+      force ? 1 : 0,
+    ]);
+    await this.redis.sadd(this.liveKey, String(activity.id));
+    return Number(remaining);
+  }
+
+  /** One round trip: the purchase decision and, on success, the reservation record and its hand-off entry. */
+  async reserve(
+    activityId: number,
+    shards: number,
+    request: { userId: string; reservationId: string; now: number; activityRateLimit: number },
+  ): Promise<ReserveOutcome> {
+    const keys = this.keysFor(activityId, shards);
+    // Start at a user-dependent key so that concurrent buyers spread over the keys of a split stock.
+    const first = shards > 1 ? Number(BigInt(request.userId) % BigInt(shards)) : 0;
+    const reply = (await this.run(
+      'stockReserve',
+      [keys.meta, keys.holders, keys.reservations, keys.last, keys.stream, keys.rateWindow(request.now), ...keys.stock],
+      [request.userId, request.reservationId, request.now, request.activityRateLimit, first],
+    )) as [string, ...Array<string | number>];
+    switch (reply[0]) {
+      case 'OK':
+        return { code: 'OK', reservationId: String(reply[1]), remaining: Number(reply[2]) };
+      case 'DUP':
+        return { code: 'DUP', reservationId: String(reply[1]) };
+      case 'RESHARD':
+        return { code: 'RESHARD', shards: Number(reply[1]) };
+      default:
+        return { code: reply[0] as 'SOLD_OUT' | 'NOT_STARTED' | 'ENDED' | 'RATE' | 'MISSING' };
+    }
+  }
+
+  /** Units left over all stock keys, or null when the activity is not in Redis. */
+  async remaining(activityId: number, shards: number): Promise<number | null> {
+    const keys = this.keysFor(activityId, shards);
+    const values = await this.redis.mget(...keys.stock);
+    if (values.every((value) => value === null)) return null;
+    return values.reduce((sum, value) => sum + Number(value ?? 0), 0);
+  }
+
+  /** The user's latest reservation in the activity, as the result endpoint reports it. */
+  async result(activityId: number, userId: string): Promise<ReservationResult> {
+    const keys = this.keysFor(activityId, 1);
+    const reservationId = await this.redis.hget(keys.last, userId);
+    if (!reservationId) return { status: 'NONE' };
+    const raw = await this.redis.hget(keys.reservations, reservationId);
+    if (!raw) return { status: 'QUEUED', reservationId };
+    const record = parseReservation(reservationId, raw);
+    return record.orderId
+      ? { status: record.status, reservationId, orderId: record.orderId }
+      : { status: record.status, reservationId };
+  }
+
+  async reservation(activityId: number, reservationId: string): Promise<ReservationRecord | null> {
+    const raw = await this.redis.hget(this.keysFor(activityId, 1).reservations, reservationId);
+    return raw ? parseReservation(reservationId, raw) : null;
+  }
+
+  /** Records the order that fulfils a reservation (no effect once it is cancelled). */
+  async markCreated(activityId: number, reservationId: string, orderId: string): Promise<boolean> {
+    const keys = this.keysFor(activityId, 1);
+    return Number(await this.run('stockMarkCreated', [keys.reservations], [reservationId, orderId])) === 1;
+  }
+
+  /** Returns a reservation's unit to stock and frees its user to buy again; at most once per reservation. */
+  async release(activityId: number, shards: number, reservationId: string, orderId = ''): Promise<boolean> {
+    const keys = this.keysFor(activityId, shards);
+    const released = await this.run(
+      'stockRelease',
+      [keys.meta, keys.holders, keys.reservations, ...keys.stock],
+      [reservationId, orderId],
+    );
+    return Number(released) === 1;
+  }
+
+  /** Units reserved and not released (holders), for reconciliation and stats. */
+  async holders(activityId: number): Promise<number> {
+    return this.redis.hlen(this.keysFor(activityId, 1).holders);
+  }
+}
