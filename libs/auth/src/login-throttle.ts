@@ -29,7 +29,7 @@ export const DEFAULT_LOGIN_THROTTLE_LIMITS: LoginThrottleLimits = Object.freeze(
   windowSeconds: 15 * 60,
 });
 
-/** Injection token to override DEFAULT_LOGIN_THROTTLE_LIMITS (tests). */
+/** Injection token to override DEFAULT_LOGIN_THROTTLE_LIMITS; absent, the defaults apply. */
 export const LOGIN_THROTTLE_LIMITS = Symbol('LOGIN_THROTTLE_LIMITS');
 
 /** An admitted login attempt: it counts as a failure until it is reported as a success (or abandoned). */

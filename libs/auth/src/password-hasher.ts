@@ -12,9 +12,9 @@ export interface ScryptParameters {
 
 /**
  * N=2^14, r=8, p=1: the parameters the scrypt paper and OWASP's password storage cheat sheet give for interactive
- * logins. One hash takes about 16 MiB (128·N·r bytes) and tens of milliseconds, slow enough to make offline guessing
- * expensive, cheap enough that a login stays well under 100 ms and the 4 threads of libuv's pool (where
- * crypto.scrypt runs, off the event loop) serve dozens of logins a second. Raising them later is safe: stored hashes
+ * logins. One hash takes 16 MiB (128·N·r bytes) and 50–100 ms of one core, slow enough to make offline guessing of
+ * a leaked table expensive, cheap enough that a login stays interactive and the 4 threads of libuv's pool (where
+ * crypto.scrypt runs, off the event loop) serve a few dozen logins a second per instance. Raising them later is safe: stored hashes
  * describe their own parameters and are upgraded at the next successful login.
  */
 export const DEFAULT_SCRYPT_PARAMETERS: Readonly<ScryptParameters> = Object.freeze({ N: 16384, r: 8, p: 1 });

@@ -22,7 +22,9 @@ describe('KeyedRateLimiter', () => {
     const limiter = new KeyedRateLimiter({ ratePerSecond: 0.2, burst: 1, maxKeys: 10, clock: clock.now });
     assert.equal(limiter.take('ip').ok, true);
     assert.deepEqual(limiter.take('ip'), { ok: false, retryAfterSeconds: 5 });
-    clock.advance(3200);
+    clock.advance(3200); // 0.64 of a token: 1.8 s to go
+    assert.deepEqual(limiter.take('ip'), { ok: false, retryAfterSeconds: 2 });
+    clock.advance(1000); // 0.84: 0.8 s to go
     assert.deepEqual(limiter.take('ip'), { ok: false, retryAfterSeconds: 1 });
     clock.advance(800);
     assert.deepEqual(limiter.take('ip'), { ok: true });

@@ -7,7 +7,6 @@ import { CatalogQueries } from './catalog.queries';
 import { CatalogService } from './catalog.service';
 import { ChannelSubscriber } from './channel-subscriber';
 import { OrderRelay } from './order-relay.service';
-import { PrewarmScheduler } from './prewarm.scheduler';
 import { PurchaseService } from './purchase.service';
 import { SeckillMetrics } from './seckill.metrics';
 import { SoldOutRegistry } from './sold-out.registry';
@@ -24,7 +23,6 @@ import { SoldOutRegistry } from './sold-out.registry';
     SoldOutRegistry,
     PurchaseService,
     OrderRelay,
-    PrewarmScheduler,
   ],
 })
 export class SeckillModule {}

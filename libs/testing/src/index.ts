@@ -11,6 +11,7 @@ import {
   AccessTokenService,
   AppConfig,
   createHttpApp,
+  HttpAppOptions,
   defaultMigrationsDir,
   dropDatabase,
   loadConfig,
@@ -75,8 +76,13 @@ export interface TestApp {
 }
 
 /** Boots a service's root module on a free port, as its main() would. */
-export async function startTestApp(service: ServiceName, module: DynamicModule, config: AppConfig): Promise<TestApp> {
-  const app = await createHttpApp(module, { service, config, docs: false });
+export async function startTestApp(
+  service: ServiceName,
+  module: DynamicModule,
+  config: AppConfig,
+  configure?: HttpAppOptions['configure'],
+): Promise<TestApp> {
+  const app = await createHttpApp(module, { service, config, docs: false, configure });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

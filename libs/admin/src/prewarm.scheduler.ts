@@ -7,7 +7,8 @@ const EVERY_MS = 5000;
 
 /**
  * Loads every activity that starts within PREWARM_AHEAD_SECONDS into Redis, every few seconds, so the stock is in
- * place before the first purchase. Prewarm is idempotent, so every instance may run this.
+ * place before the first purchase. Prewarm is idempotent, so every admin instance may run this; should none run,
+ * the seckill service loads an activity on its first purchase.
  */
 @Injectable()
 export class PrewarmScheduler implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as mariadb from 'mariadb';
+import type Redis from 'ioredis';
+import { ActivityCache, ActivityRepository } from '@seckill/activities';
+import { ActivityView } from '@seckill/contracts';
+import { StockService } from '@seckill/stock';
+import { AppConfig, poolConfigFromUrl, REDIS } from '@seckill/platform';
+import { PurchaseTokens } from '@seckill/seckill';
+import {
+  call,
+  createTestConfig,
+  createTestDatabases,
+  dropTestResources,
+  mintToken,
+  startTestApp,
+  TestApp,
+  TEST_MYSQL,
+} from '@seckill/testing';
+import { AppModule } from './app.module';
+import { configureSeckill } from './configure';
+
+// The seckill service against real MariaDB and Redis; activities are written as the admin service writes them.
+// MySQL statements are counted per database user (MariaDB's USER_STATISTICS), so the seckill instances
+// connect as a user of their own.
+
+const SECOND = 1000;
+const dbUser = `sk_${Math.random().toString(36).slice(2, 10)}`;
+
+let base: AppConfig;
+let seckillConfig: AppConfig;
+let seckill: TestApp;
+let root: mariadb.Connection;
+let tokens: PurchaseTokens;
+
+async function selectsByUser(): Promise<number> {
+  const rows = await root.query<Array<{ SELECT_COMMANDS: number | bigint }>>(
+    'SELECT SELECT_COMMANDS FROM information_schema.USER_STATISTICS WHERE USER = ?',
+    [dbUser],
+  );
+  return rows.length === 0 ? 0 : Number(rows[0].SELECT_COMMANDS);
+}
+
+/** Creates an activity as the admin service does: the row, then the catalog's change signal. */
+async function createActivity(fields: { stock?: number; stockShards?: number; startAt?: number; endAt?: number } = {}) {
+  const now = Date.now();
+  const record = await seckill.app.get(ActivityRepository, { strict: false }).create({
+    title: 'test',
+    description: '',
+    priceCents: 100,
+    originalPriceCents: null,
+    stock: fields.stock ?? 100,
+    stockShards: fields.stockShards ?? 1,
+    startAt: new Date(fields.startAt ?? now - SECOND),
+    endAt: new Date(fields.endAt ?? now + 3600 * SECOND),
+    paymentTimeoutSeconds: 900,
+  });
+  await seckill.app.get(ActivityCache, { strict: false }).changed(record.id);
+  return record;
+}
+
+async function prewarm(id: number): Promise<void> {
+  const record = await seckill.app.get(ActivityRepository, { strict: false }).findById(id);
+  assert.ok(record);
+  await seckill.app.get(StockService, { strict: false }).prewarm(record);
+}
+
+function purchase(app: TestApp, activityId: number, userId: number, token?: string) {
+  return call<Record<string, string>>(`${app.url}/api/activities/${activityId}/purchase`, {
+    token: mintToken(base, userId),
+    body: { token: token ?? tokens.issue(activityId, String(userId), Date.now()).token },
+  });
+}
+
+async function stock(activityId: number): Promise<number> {
+  const response = await call<{ remaining: number }>(`${seckill.url}/api/activities/${activityId}/stock`);
+  return response.body.remaining;
+}
+
+before(async () => {
+  base = createTestConfig({
+    RATE_LIMIT_IP_ALLOWLIST: '127.0.0.1,::1',
+    CATALOG_LOCAL_TTL_MS: '0',
+    // Client and server share this process's event loop here: shedding on lag would measure the test, not the service.
+    SHED_MAX_EVENT_LOOP_DELAY_MS: '60000',
+  });
+  await createTestDatabases(base);
+  root = await mariadb.createConnection({ ...poolConfigFromUrl(base.DATABASE_URL, 1), database: undefined });
+  await root.query('SET GLOBAL userstat = 1');
+  await root.query(`CREATE USER '${dbUser}'@'%' IDENTIFIED BY 'pw'`);
+  await root.query(`GRANT ALL ON *.* TO '${dbUser}'@'%'`);
+  const mysqlAsUser = TEST_MYSQL.replace('mysql://root@', `mysql://${dbUser}:pw@`);
+  seckillConfig = Object.assign(new AppConfig(), base, {
+    DATABASE_URL: base.DATABASE_URL.replace(TEST_MYSQL, mysqlAsUser),
+    ORDER_SHARD_URLS: base.ORDER_SHARD_URLS.map((url) => url.replace(TEST_MYSQL, mysqlAsUser)),
+  });
+  seckill = await startTestApp('seckill', AppModule.register(seckillConfig), seckillConfig, configureSeckill);
+  tokens = new PurchaseTokens(base.JWT_SECRET, base.PURCHASE_TOKEN_TTL_SECONDS);
+});
+
+after(async () => {
+  await seckill?.close();
+  await root?.query(`DROP USER IF EXISTS '${dbUser}'@'%'`);
+  await root?.end();
+  await dropTestResources(base);
+});
+
+describe('seckill purchase', () => {
+  for (const stockShards of [1, 4]) {
+    it(`2,000 concurrent purchases by 1,500 users against stock 100 over ${stockShards} key(s) sell exactly 100`, async () => {
+      const activity = await createActivity({ stock: 100, stockShards });
+      const users = Array.from({ length: 2000 }, (_, i) => 10_000 + (i < 1500 ? i : i % 500));
+      const responses = await Promise.all(users.map((user) => purchase(seckill, activity.id, user)));
+
+      const accepted = responses.filter((r) => r.status === 202);
+      assert.equal(accepted.length, 100);
+      const winners = accepted.map((r) => r.body.reservationId);
+      assert.equal(new Set(winners).size, 100);
+      const winningUsers = users.filter((_, i) => responses[i].status === 202);
+      assert.equal(new Set(winningUsers).size, 100, 'no user gets two units');
+      for (const response of responses.filter((r) => r.status !== 202)) {
+        assert.ok(
+          ['ALREADY_PURCHASED', 'SOLD_OUT'].includes(response.body.code),
+          `unexpected ${response.status} ${JSON.stringify(response.body)}`,
+        );
+      }
+      assert.equal(await stock(activity.id), 0);
+      const redis = seckill.app.get<Redis>(REDIS, { strict: false });
+      const holders = await redis.hlen(`${base.REDIS_KEY_PREFIX}{a:${activity.id}}:holders`);
+      assert.equal(holders, 100);
+      const view = await call<ActivityView>(`${seckill.url}/api/activities/${activity.id}`);
+      assert.equal(view.body.status, 'SOLD_OUT');
+    });
+  }
+
+  it('reports the reservation on the result endpoint and refuses a second unit', async () => {
+    const activity = await createActivity({ stock: 5 });
+    const user = 77;
+    const none = await call(`${seckill.url}/api/activities/${activity.id}/result`, { token: mintToken(base, user) });
+    assert.deepEqual(none.body, { status: 'NONE' });
+    const first = await purchase(seckill, activity.id, user);
+    assert.equal(first.status, 202);
+    assert.equal(first.body.status, 'QUEUED');
+    const second = await purchase(seckill, activity.id, user);
+    assert.equal(second.status, 409);
+    assert.equal(second.body.code, 'ALREADY_PURCHASED');
+    assert.equal(second.body.reservationId, first.body.reservationId);
+    const result = await call(`${seckill.url}/api/activities/${activity.id}/result`, { token: mintToken(base, user) });
+    assert.equal(result.body.reservationId, first.body.reservationId);
+    assert.ok(['QUEUED', 'CREATED'].includes(String(result.body.status)));
+  });
+
+  it('issues purchase tokens only during the sale', async () => {
+    const now = Date.now();
+    const upcoming = await createActivity({ startAt: now + 3600 * SECOND, endAt: now + 7200 * SECOND });
+    const ended = await createActivity({ startAt: now - 7200 * SECOND, endAt: now - 3600 * SECOND });
+    const active = await createActivity();
+    const token = (id: number) => call(`${seckill.url}/api/activities/${id}/token`, { method: 'POST', token: mintToken(base, 5) });
+
+    const before = await token(upcoming.id);
+    assert.equal(before.status, 409);
+    assert.equal(before.body.code, 'NOT_STARTED');
+    assert.equal(before.body.retryable, true);
+    const late = await token(ended.id);
+    assert.equal(late.status, 410);
+    assert.equal(late.body.code, 'ENDED');
+    const issued = await token(active.id);
+    assert.equal(issued.status, 200);
+    assert.equal(typeof issued.body.token, 'string');
+    assert.equal(issued.body.expiresIn, base.PURCHASE_TOKEN_TTL_SECONDS);
+    const bought = await purchase(seckill, active.id, 5, String(issued.body.token));
+    assert.equal(bought.status, 202);
+    const noAuth = await call(`${seckill.url}/api/activities/${active.id}/token`, { method: 'POST' });
+    assert.equal(noAuth.status, 401);
+    assert.equal(noAuth.body.code, 'UNAUTHENTICATED');
+  });
+
+  it('refuses purchases before the start and after the end without touching stock', async () => {
+    const now = Date.now();
+    const upcoming = await createActivity({ stock: 3, startAt: now + 3600 * SECOND, endAt: now + 7200 * SECOND });
+    const ended = await createActivity({ stock: 3, startAt: now - 7200 * SECOND, endAt: now - 3600 * SECOND });
+    await prewarm(upcoming.id);
+    await prewarm(ended.id);
+    const early = await purchase(seckill, upcoming.id, 8);
+    assert.equal(early.status, 409);
+    assert.equal(early.body.code, 'NOT_STARTED');
+    const late = await purchase(seckill, ended.id, 8);
+    assert.equal(late.status, 410);
+    assert.equal(late.body.code, 'ENDED');
+    assert.equal(await stock(upcoming.id), 3);
+    assert.equal(await stock(ended.id), 3);
+  });
+
+  it('refuses forged, expired, other-user and other-activity tokens without touching stock', async () => {
+    const activity = await createActivity({ stock: 3 });
+    const other = await createActivity({ stock: 3 });
+    const user = 31;
+    const good = tokens.issue(activity.id, String(user), Date.now()).token;
+    const cases = [
+      good.slice(0, -2) + (good.endsWith('AA') ? 'BB' : 'AA'),
+      tokens.issue(activity.id, String(user), Date.now() - 3600 * SECOND).token,
+      tokens.issue(activity.id, '32', Date.now()).token,
+      tokens.issue(other.id, String(user), Date.now()).token,
+      'not-a-token',
+    ];
+    for (const token of cases) {
+      const response = await purchase(seckill, activity.id, user, token);
+      assert.equal(response.status, 400, token);
+      assert.equal(response.body.code, 'INVALID_SECKILL_TOKEN');
+    }
+    const missing = await call(`${seckill.url}/api/activities/${activity.id}/purchase`, { token: mintToken(base, user), body: {} });
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.code, 'VALIDATION_FAILED');
+    assert.equal(await stock(activity.id), 3);
+    assert.equal(await stock(other.id), 3);
+  });
+
+  it('answers unknown activity ids with 404 without a single MySQL query', async () => {
+    await createActivity();
+    // Let the bloom filter and its connection settle, then count.
+    await call(`${seckill.url}/api/activities/999999`);
+    const before = await selectsByUser();
+    for (const id of [999999, 123456, 2147483000, 424242]) {
+      for (const path of ['', '/stock']) {
+        const response = await call(`${seckill.url}/api/activities/${id}${path}`);
+        assert.equal(response.status, 404);
+        assert.equal(response.body.code, 'NOT_FOUND');
+      }
+    }
+    const bad = await call(`${seckill.url}/api/activities/abc`);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 'VALIDATION_FAILED');
+    assert.equal(await selectsByUser(), before);
+  });
+
+  it('rebuilds an expired hot entry with one MySQL query under 500 concurrent reads on two instances', async () => {
+    const activity = await createActivity();
+    const second = await startTestApp('seckill', AppModule.register(seckillConfig), seckillConfig, configureSeckill);
+    try {
+      const redis = seckill.app.get<Redis>(REDIS, { strict: false });
+      await call(`${seckill.url}/api/activities/${activity.id}`);
+      // The shared entry expires (CATALOG_LOCAL_TTL_MS is 0 here, so every read asks Redis).
+      await redis.del(`${base.REDIS_KEY_PREFIX}{a:${activity.id}}:catalog`);
+      const before = await selectsByUser();
+      const reads = await Promise.all(
+        Array.from({ length: 500 }, (_, i) => call<ActivityView>(`${(i % 2 ? second : seckill).url}/api/activities/${activity.id}`)),
+      );
+      assert.ok(reads.every((r) => r.status === 200 && r.body.id === activity.id));
+      assert.equal((await selectsByUser()) - before, 1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('tells a second instance of a sell-out, which it then answers without Redis', async () => {
+    const activity = await createActivity({ stock: 1 });
+    const config = Object.assign(new AppConfig(), seckillConfig, { CATALOG_LOCAL_TTL_MS: 60_000 });
+    const second = await startTestApp('seckill', AppModule.register(config), config, configureSeckill);
+    try {
+      assert.equal((await call(`${second.url}/api/activities/${activity.id}`)).status, 200);
+      assert.equal((await purchase(seckill, activity.id, 501)).status, 202);
+      await new Promise((resolve) => setTimeout(resolve, SECOND));
+      // Cut the second instance off Redis: its answer must come from memory.
+      second.app.get<Redis>(REDIS, { strict: false }).disconnect();
+      const answer = await purchase(second, activity.id, 502);
+      assert.equal(answer.status, 410);
+      assert.equal(answer.body.code, 'SOLD_OUT');
+    } finally {
+      await second.close();
+    }
+  });
+});

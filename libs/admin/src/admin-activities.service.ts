@@ -1,0 +1,121 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ActivityCache, ActivityChanges, ActivityRecord, ActivityRepository, toActivityView } from '@seckill/activities';
+import { ActivityView } from '@seckill/contracts';
+import { AppConfig, DomainError } from '@seckill/platform';
+import { StockService } from '@seckill/stock';
+import { CreateActivityDto, UpdateActivityDto } from './dto/activity.dto';
+
+const DEFAULT_PAYMENT_TIMEOUT_SECONDS = 900;
+
+/** The operator's side of activities: create, list, edit before the start, prewarm; and the demo seed. */
+@Injectable()
+export class AdminActivitiesService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AdminActivitiesService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repository: ActivityRepository,
+    private readonly cache: ActivityCache,
+    private readonly stock: StockService,
+  ) {}
+
+  /** `npm start` (SEED_DEMO) gets one demo activity that a shopper can buy from a minute after start. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.SEED_DEMO || (await this.repository.count()) > 0) return;
+    const now = Date.now();
+    const demo = await this.create({
+      title: 'Demo: mechanical keyboard, 60% off',
+      description: 'Seeded by npm start: 100 units, one per shopper, on sale from a minute after start for a day.',
+      priceCents: 3999,
+      originalPriceCents: 9999,
+      stock: 100,
+      stockShards: 1,
+      startAt: new Date(now + 60_000),
+      endAt: new Date(now + 24 * 3600_000),
+      paymentTimeoutSeconds: DEFAULT_PAYMENT_TIMEOUT_SECONDS,
+    });
+    this.logger.log(`seeded demo activity ${demo.id} starting at ${demo.startAt}`);
+  }
+
+  async create(input: CreateActivityDto): Promise<ActivityView> {
+    assertWindow(input.startAt, input.endAt);
+    const record = await this.repository.create({
+      title: input.title,
+      description: input.description ?? '',
+      priceCents: input.priceCents,
+      originalPriceCents: input.originalPriceCents ?? null,
+      stock: input.stock,
+      stockShards: Math.min(input.stockShards ?? 1, input.stock),
+      startAt: input.startAt,
+      endAt: input.endAt,
+      paymentTimeoutSeconds: input.paymentTimeoutSeconds ?? DEFAULT_PAYMENT_TIMEOUT_SECONDS,
+    });
+    await this.cache.changed(record.id);
+    return this.view(record);
+  }
+
+  async list(): Promise<ActivityView[]> {
+    return Promise.all((await this.repository.findAll()).map((record) => this.view(record)));
+  }
+
+  async get(id: number): Promise<ActivityView> {
+    return this.view(await this.find(id));
+  }
+
+  /**
+   * Title and description may change at any time; price, stock, shards, times and payment timeout only before
+   * the start (409 ALREADY_STARTED after; the check is part of the UPDATE, so it cannot race the start).
+   */
+  async update(id: number, changes: UpdateActivityDto): Promise<ActivityView> {
+    const current = await this.find(id);
+    const { title, description, ...saleChanges } = changes;
+    const hasSaleChanges = Object.values(saleChanges).some((value) => value !== undefined);
+    let record: ActivityRecord | null = current;
+    if (hasSaleChanges) {
+      const startAt = saleChanges.startAt ?? new Date(current.startAt);
+      const endAt = saleChanges.endAt ?? new Date(current.endAt);
+      assertWindow(startAt, endAt);
+      const stock = saleChanges.stock ?? current.stock;
+      const update: ActivityChanges = { ...saleChanges, title, description };
+      if (saleChanges.stockShards !== undefined || saleChanges.stock !== undefined) {
+        update.stockShards = Math.min(saleChanges.stockShards ?? current.stockShards, stock);
+      }
+      record = await this.repository.updateBeforeStart(id, update, new Date());
+      if (!record) throw new DomainError('ALREADY_STARTED', 'the activity has started and can no longer be edited');
+      await this.cache.changed(id);
+      // Already loaded into Redis: reload it with the new stock and window (nobody can hold a unit yet).
+      if ((await this.stock.remaining(id, current.stockShards)) !== null) {
+        await this.stock.prewarm(record, true);
+      }
+    } else if (title !== undefined || description !== undefined) {
+      record = await this.repository.updateText(id, { title, description });
+      await this.cache.changed(id);
+    }
+    return this.view(record ?? current);
+  }
+
+  /** Loads the stock into Redis; idempotent (never resets units already sold). */
+  async prewarm(id: number): Promise<{ remaining: number }> {
+    const record = await this.find(id);
+    return { remaining: await this.stock.prewarm(record) };
+  }
+
+  private async find(id: number): Promise<ActivityRecord> {
+    const record = await this.repository.findById(id);
+    if (!record) throw new DomainError('NOT_FOUND', `no activity ${id}`);
+    return record;
+  }
+
+  private async view(record: ActivityRecord): Promise<ActivityView> {
+    const remaining = (await this.stock.remaining(record.id, record.stockShards)) ?? record.stock;
+    return toActivityView(record, remaining, Date.now());
+  }
+}
+
+function assertWindow(startAt: Date, endAt: Date): void {
+  if (endAt.getTime() <= startAt.getTime()) {
+    throw new DomainError('VALIDATION_FAILED', 'endAt must be after startAt', {
+      details: [{ field: 'endAt', problems: ['endAt must be after startAt'] }],
+    });
+  }
+}
