@@ -1,13 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, PlatformModule } from '@seckill/platform';
+import { OrdersModule } from '@seckill/orders';
+import { AppConfig, PlatformModule, QueueModule } from '@seckill/platform';
 
-/** Composition root of the order service. */
+/** Composition root of the order service: the order API and the order workers. */
 @Module({})
 export class AppModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot({ service: 'order', needs: { database: true, redis: true }, config })],
+      imports: [
+        PlatformModule.forRoot({ service: 'order', needs: { database: true, redis: true }, config }),
+        QueueModule.forRoot(),
+        OrdersModule,
+      ],
     };
   }
 }

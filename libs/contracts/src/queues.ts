@@ -20,3 +20,11 @@ export interface OrderCreateJob {
 export interface OrderTimeoutJob {
   orderId: string;
 }
+
+/** Options of every order-create job: retried with backoff, kept when failed (never silently dropped). */
+export const ORDER_CREATE_JOB_OPTIONS = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnFail: false,
+} as const;

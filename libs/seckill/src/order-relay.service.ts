@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
-import { OrderCreateJob } from '@seckill/contracts';
+import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob } from '@seckill/contracts';
 import { ORDER_CREATE_QUEUE, REDIS } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import { SeckillMetrics } from './seckill.metrics';
@@ -16,14 +16,6 @@ const CLAIM_IDLE_MS = 15_000;
 const CLAIM_EVERY_MS = 5_000;
 
 type StreamEntries = Array<[id: string, fields: string[]]>;
-
-/** Job options of every order-create job: retried with backoff, never silently dropped. */
-export const ORDER_CREATE_JOB_OPTIONS = {
-  attempts: 12,
-  backoff: { type: 'exponential', delay: 500 },
-  removeOnComplete: { age: 24 * 3600, count: 100_000 },
-  removeOnFail: false,
-} as const;
 
 /**
  * Moves reservations from each live activity's Redis stream (appended by the reservation script itself, so no

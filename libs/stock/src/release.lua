@@ -7,7 +7,7 @@ if not record then
   return 0
 end
 local status, user, shard, at = string.match(record, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|')
-if status == 'CANCELLED' or status == 'FAILED' then
+if status == 'CANCELLED' then
   return 0
 end
 redis.call('HSET', KEYS[3], ARGV[1], 'CANCELLED|' .. user .. '|' .. shard .. '|' .. at .. '|' .. ARGV[2])

@@ -12,6 +12,7 @@ const SCRIPTS = {
   stockPrewarm: script('prewarm'),
   stockRelease: script('release'),
   stockMarkCreated: script('mark-created'),
+  stockMarkFailed: script('mark-failed'),
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -163,6 +164,34 @@ export class StockService {
   async markCreated(activityId: number, reservationId: string, orderId: string): Promise<boolean> {
     const keys = this.keysFor(activityId, 1);
     return Number(await this.run('stockMarkCreated', [keys.reservations], [reservationId, orderId])) === 1;
+  }
+
+  /** Records that a reservation's order could not be created (its job is in the failed set). */
+  async markFailed(activityId: number, reservationId: string): Promise<boolean> {
+    const keys = this.keysFor(activityId, 1);
+    return Number(await this.run('stockMarkFailed', [keys.reservations], [reservationId])) === 1;
+  }
+
+  /**
+   * Reservations of an activity still waiting for their order (QUEUED) since before `olderThan` (ms), for the
+   * sweeper. Iterates the activity's reservations with HSCAN, so it never blocks Redis.
+   */
+  async *queuedBefore(activityId: number, olderThan: number): AsyncGenerator<ReservationRecord> {
+    const key = this.keysFor(activityId, 1).reservations;
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', 500);
+      cursor = next;
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const record = parseReservation(flat[i], flat[i + 1]);
+        if (record.status === 'QUEUED' && record.reservedAt < olderThan) yield record;
+      }
+    } while (cursor !== '0');
+  }
+
+  /** Activities loaded into Redis (whose reservations may still need an order). */
+  async liveActivities(): Promise<number[]> {
+    return (await this.redis.smembers(this.liveKey)).map(Number);
   }
 
   /** Returns a reservation's unit to stock and frees its user to buy again; at most once per reservation. */

@@ -117,3 +117,4 @@ export async function call<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }
 export * from './schema-drift';
+export * from './http-contract';

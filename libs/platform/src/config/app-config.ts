@@ -137,5 +137,25 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(10)
   PREWARM_AHEAD_SECONDS = 300;
 
+  /** Order-create jobs one order process works on at once. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(256)
+  ORDER_WORKER_CONCURRENCY = 16;
+
+  /** Orders per second the drain writes at most, across all order processes (BullMQ's limiter: the leaky bucket). */
+  @Type(() => Number) @IsInt() @Min(1)
+  ORDER_DRAIN_RATE_PER_SECOND = 2000;
+
+  /** How long a worker holds a job before another may take it over (a crashed worker's jobs wait this long). */
+  @Type(() => Number) @IsInt() @Min(1000)
+  ORDER_JOB_LOCK_MS = 30000;
+
+  /** How often the sweeper looks for reservations that never became orders. */
+  @Type(() => Number) @IsInt() @Min(100)
+  ORDER_SWEEP_INTERVAL_MS = 10000;
+
+  /** A reservation still without an order this long after it was made is handed to the queue again. */
+  @Type(() => Number) @IsInt() @Min(100)
+  ORDER_SWEEP_AFTER_MS = 30000;
+
   static readonly DEV_JWT_SECRET = DEV_JWT_SECRET;
 }

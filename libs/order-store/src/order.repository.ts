@@ -1,0 +1,132 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig, ORDER_SHARD_DBS, Prisma, PrismaClient } from '@seckill/platform';
+import { NewOrder, OrderRow, OrderState } from './order-record';
+import { ShardLocation, ShardRouter } from './shard-router';
+
+const COLUMNS = Prisma.raw(
+  'id, reservation_id, activity_id, user_id, price_cents, status, created_at, expires_at, paid_at, cancelled_at',
+);
+
+export interface StatusCounts {
+  pendingPayment: number;
+  paid: number;
+  cancelled: number;
+}
+
+/**
+ * The only code that touches the order shard tables. Every statement names its table through the router
+ * (Prisma.raw of a router-built name, never of input) and binds every value.
+ */
+@Injectable()
+export class OrderRepository {
+  readonly router: ShardRouter;
+
+  constructor(
+    config: AppConfig,
+    @Inject(ORDER_SHARD_DBS) private readonly shards: PrismaClient[],
+  ) {
+    this.router = new ShardRouter(shards.length, config.ORDER_SHARD_TABLES);
+  }
+
+  private db(at: ShardLocation): PrismaClient {
+    return this.shards[at.database];
+  }
+
+  /**
+   * Inserts the order for a reservation, once: replaying the same reservation finds the existing row (unique
+   * reservation_id), and at most one live order per (activity, user) exists (unique key with `live`).
+   * Returns the order of that reservation, or null if the user already holds another live order of the activity.
+   */
+  async insertOnce(order: NewOrder): Promise<OrderRow | null> {
+    const at = this.router.forUser(order.userId);
+    const table = Prisma.raw(at.tableName);
+    await this.db(at).$executeRaw`
+      INSERT IGNORE INTO ${table} (id, reservation_id, activity_id, user_id, price_cents, status, live, created_at, expires_at)
+      VALUES (${order.id}, ${order.reservationId}, ${order.activityId}, ${order.userId}, ${order.priceCents},
+              'PENDING_PAYMENT', 1, ${order.createdAt}, ${order.expiresAt})`;
+    return this.findByReservation(order.userId, order.reservationId);
+  }
+
+  async findByReservation(userId: bigint, reservationId: string): Promise<OrderRow | null> {
+    const at = this.router.forUser(userId);
+    const rows = await this.db(at).$queryRaw<OrderRow[]>`
+      SELECT ${COLUMNS} FROM ${Prisma.raw(at.tableName)} WHERE reservation_id = ${reservationId}`;
+    return rows[0] ?? null;
+  }
+
+  /** One table, found from the id itself. */
+  async findById(orderId: bigint): Promise<OrderRow | null> {
+    const at = this.router.forOrderId(orderId);
+    const rows = await this.db(at).$queryRaw<OrderRow[]>`
+      SELECT ${COLUMNS} FROM ${Prisma.raw(at.tableName)} WHERE id = ${orderId}`;
+    return rows[0] ?? null;
+  }
+
+  /** A user's orders, newest first, from the user's one table; `before` is the cursor (an order id). */
+  async listByUser(userId: bigint, limit: number, before?: bigint): Promise<OrderRow[]> {
+    const at = this.router.forUser(userId);
+    const table = Prisma.raw(at.tableName);
+    return before === undefined
+      ? this.db(at).$queryRaw<OrderRow[]>`
+          SELECT ${COLUMNS} FROM ${table} WHERE user_id = ${userId} ORDER BY id DESC LIMIT ${limit}`
+      : this.db(at).$queryRaw<OrderRow[]>`
+          SELECT ${COLUMNS} FROM ${table} WHERE user_id = ${userId} AND id < ${before} ORDER BY id DESC LIMIT ${limit}`;
+  }
+
+  /**
+   * Moves an order PENDING_PAYMENT → CANCELLED or PAID in one conditional UPDATE, so a cancel and a payment racing
+   * for the same order cannot both win. `dueBy` (for timeouts) also requires expires_at <= dueBy.
+   * Returns true for the caller that made the change.
+   */
+  async transition(orderId: bigint, to: Exclude<OrderState, 'PENDING_PAYMENT'>, at: Date, dueBy?: Date): Promise<boolean> {
+    const where = this.router.forOrderId(orderId);
+    const table = Prisma.raw(where.tableName);
+    const due = dueBy ? Prisma.sql`AND expires_at <= ${dueBy}` : Prisma.empty;
+    const changed =
+      to === 'CANCELLED'
+        ? await this.db(where).$executeRaw`
+            UPDATE ${table} SET status = 'CANCELLED', live = NULL, cancelled_at = ${at}
+            WHERE id = ${orderId} AND status = 'PENDING_PAYMENT' ${due}`
+        : await this.db(where).$executeRaw`
+            UPDATE ${table} SET status = 'PAID', paid_at = ${at}
+            WHERE id = ${orderId} AND status = 'PENDING_PAYMENT' ${due}`;
+    return changed === 1;
+  }
+
+  /** Orders of an activity by status, over every table of every shard (scatter-gather). */
+  async countByActivity(activityId: number): Promise<StatusCounts> {
+    const counts: StatusCounts = { pendingPayment: 0, paid: 0, cancelled: 0 };
+    const parts = await Promise.all(
+      this.router.all().map((at) =>
+        this.db(at).$queryRaw<Array<{ status: OrderState; n: bigint }>>`
+          SELECT status, COUNT(*) AS n FROM ${Prisma.raw(at.tableName)} WHERE activity_id = ${activityId} GROUP BY status`,
+      ),
+    );
+    for (const row of parts.flat()) {
+      const n = Number(row.n);
+      if (row.status === 'PENDING_PAYMENT') counts.pendingPayment += n;
+      else if (row.status === 'PAID') counts.paid += n;
+      else counts.cancelled += n;
+    }
+    return counts;
+  }
+
+  /**
+   * Every order (optionally of one activity), newest first, across all tables: each table returns its newest
+   * `limit` below the cursor and the merge keeps the overall newest `limit`.
+   */
+  async listAll(limit: number, before?: bigint, activityId?: number): Promise<OrderRow[]> {
+    const cursor = before === undefined ? Prisma.empty : Prisma.sql`AND id < ${before}`;
+    const activity = activityId === undefined ? Prisma.empty : Prisma.sql`AND activity_id = ${activityId}`;
+    const parts = await Promise.all(
+      this.router.all().map((at) =>
+        this.db(at).$queryRaw<OrderRow[]>`
+          SELECT ${COLUMNS} FROM ${Prisma.raw(at.tableName)} WHERE 1 = 1 ${cursor} ${activity} ORDER BY id DESC LIMIT ${limit}`,
+      ),
+    );
+    return parts
+      .flat()
+      .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, limit);
+  }
+}

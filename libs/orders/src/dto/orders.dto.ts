@@ -1,0 +1,21 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+
+const ORDER_ID = /^[1-9][0-9]{0,18}$/;
+
+export class OrderIdParams {
+  @ApiProperty({ description: 'decimal string' })
+  @Matches(ORDER_ID, { message: 'id must be a decimal order id' })
+  id!: string;
+}
+
+export class ListOrdersQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional() @Matches(ORDER_ID, { message: 'cursor must be the nextCursor of a previous page' })
+  cursor?: string;
+}

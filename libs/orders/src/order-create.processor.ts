@@ -1,0 +1,42 @@
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnApplicationBootstrap } from '@nestjs/common';
+import { Job } from 'bullmq';
+import { OrderCreateJob, QUEUES } from '@seckill/contracts';
+import { AppConfig } from '@seckill/platform';
+import { OrderCreationService } from './order-creation.service';
+
+/**
+ * Drains the order-create queue into the shards. Created with autorun off so that its concurrency, rate
+ * limit (the funnel's leaky bucket) and lock come from the validated configuration before it takes a job.
+ */
+@Processor(QUEUES.orderCreate, { autorun: false })
+export class OrderCreateProcessor extends WorkerHost implements OnApplicationBootstrap {
+  constructor(
+    private readonly creation: OrderCreationService,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    Object.assign(this.worker.opts, {
+      limiter: { max: this.config.ORDER_DRAIN_RATE_PER_SECOND, duration: 1000 },
+      lockDuration: this.config.ORDER_JOB_LOCK_MS,
+      stalledInterval: this.config.ORDER_JOB_LOCK_MS,
+    });
+    this.worker.concurrency = this.config.ORDER_WORKER_CONCURRENCY;
+    void this.worker.run();
+  }
+
+  async process(job: Job<OrderCreateJob>): Promise<string> {
+    const order = await this.creation.create(job.data);
+    return String(order.id);
+  }
+
+  @OnWorkerEvent('failed')
+  async onFailed(job: Job<OrderCreateJob> | undefined, error: Error): Promise<void> {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+    if (final) await this.creation.failed(job.data, error.message);
+  }
+}

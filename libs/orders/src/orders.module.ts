@@ -1,0 +1,46 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { ActivitiesModule } from '@seckill/activities';
+import { QUEUES } from '@seckill/contracts';
+import { SwitchesModule } from '@seckill/flow-control';
+import { OrderStoreModule } from '@seckill/order-store';
+import { AppConfig, bullConnection, RedisKeys } from '@seckill/platform';
+import { StockModule } from '@seckill/stock';
+import { ActivityLookup } from './activity-lookup';
+import { OrderCancellationService } from './order-cancellation.service';
+import { OrderCreateProcessor } from './order-create.processor';
+import { OrderCreationService } from './order-creation.service';
+import { OrderTimeoutProcessor } from './order-timeout.processor';
+import { OrdersController } from './orders.controller';
+import { OrdersService } from './orders.service';
+import { ReservationSweeper } from './reservation.sweeper';
+
+/**
+ * The order service's features: the order-create drain, unpaid-order timeouts, the sweeper, and the shopper's
+ * order API. Producers of the queues (QueueModule) must be imported by the app too.
+ */
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig, RedisKeys],
+      useFactory: (config: AppConfig, keys: RedisKeys) => ({ connection: bullConnection(config), prefix: keys.bullPrefix }),
+    }),
+    BullModule.registerQueue({ name: QUEUES.orderCreate }, { name: QUEUES.orderTimeout }),
+    ActivitiesModule,
+    StockModule,
+    OrderStoreModule,
+    SwitchesModule,
+  ],
+  controllers: [OrdersController],
+  providers: [
+    ActivityLookup,
+    OrderCreationService,
+    OrderCancellationService,
+    OrderCreateProcessor,
+    OrderTimeoutProcessor,
+    ReservationSweeper,
+    OrdersService,
+  ],
+  exports: [OrderCancellationService, ReservationSweeper],
+})
+export class OrdersModule {}

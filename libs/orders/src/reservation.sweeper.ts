@@ -1,0 +1,79 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob } from '@seckill/contracts';
+import { OrderRepository } from '@seckill/order-store';
+import { AppConfig, MetricsService, ORDER_CREATE_QUEUE } from '@seckill/platform';
+import { StockService } from '@seckill/stock';
+
+/**
+ * The safety net of "every 202 becomes an order": finds reservations still QUEUED long after they were made and
+ * finishes them. No job (the relay never got it there, or it vanished) → enqueue it again (jobId = reservation id,
+ * so a job that does exist is not duplicated); a completed job whose result was never recorded → record it from
+ * MySQL. Failed jobs are left to the operator (they are in the failed set, visible to admin).
+ */
+@Injectable()
+export class ReservationSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReservationSweeper.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private readonly requeued;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly stock: StockService,
+    private readonly orders: OrderRepository,
+    @Inject(ORDER_CREATE_QUEUE) private readonly queue: Queue<OrderCreateJob>,
+    metrics: MetricsService,
+  ) {
+    this.requeued = metrics.counter('orders_sweeper_requeued_total', 'Reservations the sweeper handed to the queue again', []);
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweep(), this.config.ORDER_SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over every live activity; returns how many reservations it repaired. */
+  async sweep(): Promise<number> {
+    if (this.running) return this.running;
+    this.running = this.sweepOnce()
+      .catch((error: Error) => {
+        this.logger.warn(`sweep: ${error.message}`);
+        return 0;
+      })
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sweepOnce(): Promise<number> {
+    const olderThan = Date.now() - this.config.ORDER_SWEEP_AFTER_MS;
+    let repaired = 0;
+    for (const activityId of await this.stock.liveActivities()) {
+      for await (const reservation of this.stock.queuedBefore(activityId, olderThan)) {
+        const state = await this.queue.getJobState(reservation.reservationId);
+        if (state === 'unknown') {
+          await this.queue.add(
+            'create',
+            { reservationId: reservation.reservationId, activityId, userId: reservation.userId, reservedAt: reservation.reservedAt },
+            { ...ORDER_CREATE_JOB_OPTIONS, jobId: reservation.reservationId },
+          );
+          this.requeued.inc();
+          repaired++;
+        } else if (state === 'completed') {
+          const order = await this.orders.findByReservation(BigInt(reservation.userId), reservation.reservationId);
+          if (order) {
+            await this.stock.markCreated(activityId, reservation.reservationId, String(order.id));
+            repaired++;
+          }
+        }
+      }
+    }
+    if (repaired > 0) this.logger.warn(`sweeper repaired ${repaired} reservation(s)`);
+    return repaired;
+  }
+}
