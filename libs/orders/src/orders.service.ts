@@ -5,6 +5,8 @@ import { DomainError, Principal } from '@seckill/platform';
 import { OrderCancellationService } from './order-cancellation.service';
 
 const DEFAULT_PAGE = 20;
+/** Order ids are signed 64-bit: a larger decimal is no order of ours. */
+const MAX_ORDER_ID = 2n ** 63n - 1n;
 
 /** A shopper's own orders: list, read, cancel. Another shopper's order is 404, as if it did not exist. */
 @Injectable()
@@ -17,7 +19,11 @@ export class OrdersService {
 
   async list(principal: Principal, limit = DEFAULT_PAGE, cursor?: string): Promise<{ items: OrderView[]; nextCursor: string | null }> {
     this.assertQueriesOn();
-    const rows = await this.orders.listByUser(BigInt(principal.userId), limit + 1, cursor === undefined ? undefined : BigInt(cursor));
+    const before = cursor === undefined ? undefined : BigInt(cursor);
+    if (before !== undefined && before > MAX_ORDER_ID) {
+      throw new DomainError('VALIDATION_FAILED', 'cursor must be the nextCursor of a previous page');
+    }
+    const rows = await this.orders.listByUser(BigInt(principal.userId), limit + 1, before);
     const page = rows.slice(0, limit);
     return {
       items: page.map(toOrderView),
@@ -40,7 +46,8 @@ export class OrdersService {
   }
 
   private async own(principal: Principal, orderId: string): Promise<OrderRow> {
-    const order = await this.orders.findById(BigInt(orderId));
+    const id = BigInt(orderId);
+    const order = id > MAX_ORDER_ID ? null : await this.orders.findById(id);
     if (!order || String(order.user_id) !== principal.userId) throw new DomainError('NOT_FOUND', `no order ${orderId}`);
     return order;
   }

@@ -38,6 +38,15 @@ export function createTestConfig(overrides: Record<string, string> = {}): AppCon
   });
 }
 
+/** The environment that gives a service process this configuration (for tests that run services as children). */
+export function configToEnv(config: AppConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    env[key] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return env;
+}
+
 /** Creates and migrates the test configuration's databases. */
 export async function createTestDatabases(config: AppConfig): Promise<void> {
   await migrateAll({
