@@ -25,6 +25,8 @@ import { PurchasePool, UserMinter } from './lib/purchase-pool';
 const CONNECTIONS = intFromEnv('BENCH_CONNECTIONS', 50);
 const DURATION_SECONDS = intFromEnv('BENCH_DURATION_SECONDS', 10);
 const WARMUP_SECONDS = intFromEnv('BENCH_WARMUP_SECONDS', 3);
+/** Extra Node flags for the seckill service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where its time goes. */
+const SECKILL_NODE_ARGS = (process.env.BENCH_SECKILL_NODE_ARGS ?? '').split(' ').filter((arg) => arg.length > 0);
 const BIG_STOCK = 10_000_000;
 const TARGET_WHILE_STOCK_LASTS = 0.5;
 const TARGET_AFTER_SELL_OUT = 0.8;
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
     log('starting admin, seckill and the bare fastify server');
     const admin = startNode('admin', join(dist, 'apps/admin/src/main.js'), env);
     children.push(admin);
-    const seckill = startNode('seckill', join(dist, 'apps/seckill/src/main.js'), env);
+    const seckill = startNode('seckill', join(dist, 'apps/seckill/src/main.js'), env, SECKILL_NODE_ARGS);
     children.push(seckill);
     const barePromise = forkListening('bare', join(dist, 'loadtest/bare-server.js'), READY_TIMEOUT_MS);
     const bare = await barePromise;

@@ -29,9 +29,12 @@ function capture(name: string, child: ChildProcess, echo: boolean): Child {
   return handle;
 }
 
-/** Starts `node <script>` with the given environment; its output goes to stderr, prefixed with its name. */
-export function startNode(name: string, script: string, env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `node [nodeArgs] <script>` with the given environment; its output goes to stderr, prefixed with its name.
+ * nodeArgs are Node's own flags (e.g. --cpu-prof, which NODE_OPTIONS does not accept).
+ */
+export function startNode(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Child {
+  const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   return capture(name, child, true);
 }
 

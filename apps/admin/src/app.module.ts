@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from '@seckill/admin';
-import { AppConfig, PlatformModule } from '@seckill/platform';
+import { AppConfig, PlatformModule, QueueModule } from '@seckill/platform';
 
 /** Composition root of the admin service. */
 @Module({})
@@ -8,7 +8,11 @@ export class AppModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot({ service: 'admin', needs: { database: true, redis: true }, config }), AdminModule],
+      imports: [
+        PlatformModule.forRoot({ service: 'admin', needs: { database: true, redis: true }, config }),
+        QueueModule.forRoot(),
+        AdminModule,
+      ],
     };
   }
 }

@@ -1,10 +1,21 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ActivityView } from '@seckill/contracts';
 import { SwitchesService } from '@seckill/flow-control';
 import { JwtAuthGuard, Roles } from '@seckill/platform';
 import { AdminActivitiesService } from './admin-activities.service';
-import { ActivityIdParam, CreateActivityDto, SwitchNameParam, SwitchValueDto, UpdateActivityDto } from './dto/activity.dto';
+import { AdminOrdersService, FailedJobView } from './admin-orders.service';
+import {
+  ActivityIdParam,
+  AdminOrdersQuery,
+  CreateActivityDto,
+  ReconciliationQuery,
+  SwitchNameParam,
+  SwitchValueDto,
+  UpdateActivityDto,
+} from './dto/activity.dto';
+import { Reconciliation, ReconciliationService } from './reconciliation.service';
+import { OrderView } from '@seckill/order-store';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -15,6 +26,8 @@ export class AdminController {
   constructor(
     private readonly activities: AdminActivitiesService,
     private readonly switches: SwitchesService,
+    private readonly reconciliation: ReconciliationService,
+    private readonly orders: AdminOrdersService,
   ) {}
 
   @Post('activities')
@@ -51,5 +64,20 @@ export class AdminController {
   @Put('switches/:name')
   setSwitch(@Param() params: SwitchNameParam, @Body() body: SwitchValueDto): Promise<Readonly<Record<string, boolean | number>>> {
     return this.switches.set(params.name, body.value);
+  }
+
+  @Get('reconciliation')
+  reconcile(@Query() query: ReconciliationQuery): Promise<Reconciliation> {
+    return this.reconciliation.reconcile(query.activityId);
+  }
+
+  @Get('orders')
+  listOrders(@Query() query: AdminOrdersQuery): Promise<{ items: OrderView[]; nextCursor: string | null }> {
+    return this.orders.list(query.limit ?? 50, query.cursor, query.activityId);
+  }
+
+  @Get('queues')
+  queues(): Promise<{ depths: Record<string, Record<string, number>>; failed: FailedJobView[] }> {
+    return this.orders.queues();
   }
 }

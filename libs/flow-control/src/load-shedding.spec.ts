@@ -31,13 +31,19 @@ class Gate {
   }
 }
 
+/**
+ * fetch (undici) may open a spare connection that never carries a request, notably around aborted requests; Node
+ * counts it as awaiting headers, so a plain close() would wait out the headers timeout for it.
+ */
+const server = (): FastifyInstance => Fastify({ forceCloseConnections: true });
+
 describe('registerLoadShedding: in-flight bound', () => {
   let fastify: FastifyInstance;
   let url: string;
   let gate: Gate;
 
   before(async () => {
-    fastify = Fastify();
+    fastify = server();
     registerLoadShedding(fastify, { maxEventLoopDelayMs: 1000, maxInFlight: 2, retryAfterSeconds: 2 });
     fastify.get('/slow', async () => {
       await gate.wait();
@@ -117,7 +123,7 @@ describe('registerLoadShedding: event-loop lag', () => {
   let url: string;
 
   before(async () => {
-    fastify = Fastify();
+    fastify = server();
     registerLoadShedding(fastify, { maxEventLoopDelayMs: 15, maxInFlight: 100, sampleIntervalMs: 200 });
     fastify.get('/fast', async () => ({ done: true }));
     fastify.get('/health/ready', async () => ({ status: 'ok' }));
@@ -153,7 +159,7 @@ describe('registerLoadShedding: event-loop lag', () => {
 
 describe('registerLoadShedding: options', () => {
   it('refuses options out of range', () => {
-    const fastify = Fastify();
+    const fastify = server();
     assert.throws(() => registerLoadShedding(fastify, { maxEventLoopDelayMs: 0, maxInFlight: 1 }), RangeError);
     assert.throws(() => registerLoadShedding(fastify, { maxEventLoopDelayMs: 100, maxInFlight: 0 }), RangeError);
     assert.throws(() => registerLoadShedding(fastify, { maxEventLoopDelayMs: 100, maxInFlight: 1, retryAfterSeconds: 0 }), RangeError);

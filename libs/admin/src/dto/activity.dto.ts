@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsDefined, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsDate, IsDefined, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 const MAX_STOCK = 10_000_000;
 
@@ -88,4 +88,24 @@ export class SwitchValueDto {
   // Typed by the switch itself (SwitchesService.set validates it); only its presence is checked here.
   @IsDefined({ message: 'value is required' })
   value!: unknown;
+}
+
+export class ReconciliationQuery {
+  @ApiProperty()
+  @Type(() => Number) @IsInt({ message: 'activityId must be a positive integer' }) @Min(1) @Max(2147483647)
+  activityId!: number;
+}
+
+export class AdminOrdersQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional() @Matches(/^[1-9][0-9]{0,18}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  cursor?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(2147483647)
+  activityId?: number;
 }
