@@ -67,7 +67,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { pool } = options;
   const latencies = new Samples();
   const errorCodes: Record<string, number> = {};
-  let stopRun: (() => void) | undefined;
+  // Set once autocannon has returned its instance (setupRequest already runs while it builds the connections).
+  const control: { stop?: () => void } = {};
   const instance = autocannon({
     url: options.url,
     connections: options.connections,
@@ -86,7 +87,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
             } else {
               // Never send a user twice: stop the run (the caller fails it) and resend the last entry meanwhile.
               pool.exhausted = true;
-              stopRun?.();
+              control.stop?.();
               index = pool.size - 1;
             }
           }
@@ -106,7 +107,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       },
     ],
   });
-  stopRun = () => instance.stop();
+  control.stop = () => instance.stop();
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
   const result = await instance;
   const sorted = latencies.sorted();

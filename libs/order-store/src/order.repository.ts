@@ -32,6 +32,18 @@ export class OrderRepository {
     return this.shards[at.database];
   }
 
+  /** The Prisma client of one shard database (for OrderWriter's batched statements). */
+  shardClient(database: number): PrismaClient {
+    return this.shards[database];
+  }
+
+  /** Orders of one table by reservation id (the rows a batch wrote, or found already there). */
+  async findByReservations(at: ShardLocation, reservationIds: string[]): Promise<OrderRow[]> {
+    if (reservationIds.length === 0) return [];
+    return this.db(at).$queryRaw<OrderRow[]>`
+      SELECT ${COLUMNS} FROM ${Prisma.raw(at.tableName)} WHERE reservation_id IN (${Prisma.join(reservationIds)})`;
+  }
+
   /**
    * Inserts the order for a reservation, once: replaying the same reservation finds the existing row (unique
    * reservation_id), and at most one live order per (activity, user) exists (unique key with `live`).

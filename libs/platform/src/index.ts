@@ -18,6 +18,7 @@ export * from './health/health.service';
 export * from './http/create-http-app';
 export * from './platform.module';
 export * from './queue/queue.module';
+export * from './util/micro-batcher';
 export * from './auth/access-token.service';
 export * from './auth/jwt-auth.guard';
 export { Prisma } from './prisma/generated/client';

@@ -85,14 +85,15 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async find(id: number): Promise<ActivityRecord | null> {
-    if (!this.bloom.has(String(id))) {
-      this.metrics.bloomRejections.inc();
-      return null;
-    }
+    // The in-memory entry first: it only exists for ids that passed the bloom filter, and it is the hot path.
     const entry = this.local.get(id);
     if (entry && entry.expiresAt > Date.now()) {
       this.metrics.catalogReads.inc({ level: 'memory' });
       return entry.value;
+    }
+    if (!this.bloom.has(String(id))) {
+      this.metrics.bloomRejections.inc();
+      return null;
     }
     let pending = this.inflight.get(id);
     if (!pending) {

@@ -1,3 +1,4 @@
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { AppConfig } from '../config/app-config';
@@ -26,11 +27,19 @@ const USER_ID = /^[1-9][0-9]{0,19}$/;
  */
 @Injectable()
 export class AccessTokenService {
-  constructor(private readonly config: AppConfig) {}
+  /**
+   * A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as a public key, which
+   * throws and costs ~0.7 ms per call; with a KeyObject a verify takes ~30 µs.
+   */
+  private readonly key: KeyObject;
+
+  constructor(private readonly config: AppConfig) {
+    this.key = createSecretKey(Buffer.from(config.JWT_SECRET, 'utf8'));
+  }
 
   sign(principal: Principal): IssuedToken {
     const expiresIn = this.config.JWT_EXPIRES_IN_SECONDS;
-    const accessToken = jwt.sign({ role: principal.role }, this.config.JWT_SECRET, {
+    const accessToken = jwt.sign({ role: principal.role }, this.key, {
       algorithm: 'HS256',
       subject: principal.userId,
       expiresIn,
@@ -42,7 +51,7 @@ export class AccessTokenService {
   verify(token: string): Principal {
     let claims: jwt.JwtPayload | string;
     try {
-      claims = jwt.verify(token, this.config.JWT_SECRET, { algorithms: ['HS256'] });
+      claims = jwt.verify(token, this.key, { algorithms: ['HS256'] });
     } catch (error) {
       const reason = error instanceof jwt.TokenExpiredError ? 'the access token has expired' : 'the access token is invalid';
       throw new DomainError('UNAUTHENTICATED', reason, { cause: error });

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { MicroBatcher, Prisma } from '@seckill/platform';
+import { NewOrder, OrderRow } from './order-record';
+import { OrderRepository } from './order.repository';
+import { ShardLocation } from './shard-router';
+
+/** Orders written at most in one statement (a few hundred rows stay far below max_allowed_packet). */
+const MAX_BATCH = 500;
+/** How long an order waits for others bound for its table before its batch is written. */
+const LINGER_MS = 2;
+
+/**
+ * Gathers the orders that concurrent jobs create into one multi-row INSERT per table (the drain's cost is per
+ * statement far more than per row) and answers each job with its own row. Idempotent like insertOnce: INSERT
+ * IGNORE on the reservation and (activity, user, live) keys, then the rows are read back by reservation id, so a
+ * replayed reservation gets the order that already exists.
+ */
+@Injectable()
+export class OrderWriter {
+  private readonly batchers = new Map<string, MicroBatcher<NewOrder, OrderRow | null>>();
+
+  constructor(private readonly orders: OrderRepository) {}
+
+  /** The order of this reservation (existing or new), or null if the user holds another live order. */
+  write(order: NewOrder): Promise<OrderRow | null> {
+    const at = this.orders.router.forUser(order.userId);
+    const key = `${at.database}/${at.tableName}`;
+    let batcher = this.batchers.get(key);
+    if (!batcher) {
+      batcher = new MicroBatcher({ maxSize: MAX_BATCH, lingerMs: LINGER_MS, run: (orders) => this.writeBatch(at, orders) });
+      this.batchers.set(key, batcher);
+    }
+    return batcher.add(order);
+  }
+
+  private async writeBatch(at: ShardLocation, orders: NewOrder[]): Promise<Array<OrderRow | null>> {
+    const values = orders.map(
+      (o) =>
+        Prisma.sql`(${o.id}, ${o.reservationId}, ${o.activityId}, ${o.userId}, ${o.priceCents}, 'PENDING_PAYMENT', 1, ${o.createdAt}, ${o.expiresAt})`,
+    );
+    await this.orders.shardClient(at.database).$executeRaw`
+      INSERT IGNORE INTO ${Prisma.raw(at.tableName)} (id, reservation_id, activity_id, user_id, price_cents, status, live, created_at, expires_at)
+      VALUES ${Prisma.join(values)}`;
+    const rows = await this.orders.findByReservations(at, orders.map((o) => o.reservationId));
+    const byReservation = new Map(rows.map((row) => [row.reservation_id, row]));
+    return orders.map((o) => byReservation.get(o.reservationId) ?? null);
+  }
+}
