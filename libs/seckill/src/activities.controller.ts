@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Ip, Param, Post, UseGuards } from '@ne
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ActivityView, ReservationResult } from '@seckill/contracts';
 import { CurrentUser, JwtAuthGuard, Principal } from '@seckill/platform';
-import { ActivityIdParams, PurchaseAccepted, PurchaseDto, PurchaseTokenResponse } from './dto/purchase.dto';
+import { ActivityIdPipe } from './dto/activity-id.pipe';
+import { PurchaseAccepted, PurchaseDto, PurchaseTokenResponse } from './dto/purchase.dto';
 import { CatalogQueries } from './catalog.queries';
 import { PurchaseService } from './purchase.service';
 
@@ -22,13 +23,13 @@ export class ActivitiesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One activity (404 for an unknown id, answered without MySQL)' })
-  get(@Param() params: ActivityIdParams): Promise<ActivityView> {
-    return this.catalog.view(params.id);
+  get(@Param('id', ActivityIdPipe) id: number): Promise<ActivityView> {
+    return this.catalog.view(id);
   }
 
   @Get(':id/stock')
-  stock(@Param() params: ActivityIdParams): Promise<{ remaining: number }> {
-    return this.catalog.stock(params.id);
+  stock(@Param('id', ActivityIdPipe) id: number): Promise<{ remaining: number }> {
+    return this.catalog.stock(id);
   }
 
   @Post(':id/token')
@@ -36,8 +37,8 @@ export class ActivitiesController {
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The per-user purchase token, once the activity has started' })
-  token(@Param() params: ActivityIdParams, @CurrentUser() user: Principal): Promise<PurchaseTokenResponse> {
-    return this.purchases.issueToken(params.id, user);
+  token(@Param('id', ActivityIdPipe) id: number, @CurrentUser() user: Principal): Promise<PurchaseTokenResponse> {
+    return this.purchases.issueToken(id, user);
   }
 
   @Post(':id/purchase')
@@ -46,18 +47,18 @@ export class ActivitiesController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Reserve one unit; the order is created asynchronously' })
   purchase(
-    @Param() params: ActivityIdParams,
+    @Param('id', ActivityIdPipe) id: number,
     @Body() body: PurchaseDto,
     @CurrentUser() user: Principal,
     @Ip() ip: string,
   ): Promise<PurchaseAccepted> {
-    return this.purchases.purchase(params.id, user, body.token, ip);
+    return this.purchases.purchase(id, user, body.token, ip);
   }
 
   @Get(':id/result')
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
-  result(@Param() params: ActivityIdParams, @CurrentUser() user: Principal): Promise<ReservationResult> {
-    return this.purchases.result(params.id, user);
+  result(@Param('id', ActivityIdPipe) id: number, @CurrentUser() user: Principal): Promise<ReservationResult> {
+    return this.purchases.result(id, user);
   }
 }

@@ -103,6 +103,11 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
     return pending;
   }
 
+  /** The in-memory copy of an activity, whatever its age, without any I/O (null when there is none). */
+  peek(id: number): ActivityRecord | null {
+    return this.local.get(id)?.value ?? null;
+  }
+
   /** Forgets the in-memory copy (e.g. when Redis disagrees with it). */
   forget(id: number): void {
     this.local.delete(id);

@@ -1,6 +1,5 @@
-import { createSecretKey, KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import jwt from 'jsonwebtoken';
+import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from '../errors/domain-error';
 
@@ -27,36 +26,34 @@ const USER_ID = /^[1-9][0-9]{0,19}$/;
  */
 @Injectable()
 export class AccessTokenService {
-  /**
-   * A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as a public key, which
-   * throws and costs ~0.7 ms per call; with a KeyObject a verify takes ~30 µs.
-   */
-  private readonly key: KeyObject;
+  // fast-jwt rather than jsonwebtoken: every request of the hot path verifies a token, and it does so in about
+  // half the time. Its cache stays off: it hashes every token to look it up, which costs more than it saves when
+  // most tokens are seen once or twice, as in a sale.
+  private readonly signer: (payload: Record<string, unknown>) => string;
+  private readonly verifier: (token: string) => Record<string, unknown>;
 
   constructor(private readonly config: AppConfig) {
-    this.key = createSecretKey(Buffer.from(config.JWT_SECRET, 'utf8'));
+    this.signer = createSigner({ key: config.JWT_SECRET, algorithm: 'HS256', expiresIn: config.JWT_EXPIRES_IN_SECONDS * 1000 });
+    this.verifier = createVerifier({ key: config.JWT_SECRET, algorithms: ['HS256'] });
   }
 
   sign(principal: Principal): IssuedToken {
-    const expiresIn = this.config.JWT_EXPIRES_IN_SECONDS;
-    const accessToken = jwt.sign({ role: principal.role }, this.key, {
-      algorithm: 'HS256',
-      subject: principal.userId,
-      expiresIn,
-    });
-    return { accessToken, tokenType: 'Bearer', expiresIn };
+    const accessToken = this.signer({ sub: principal.userId, role: principal.role });
+    return { accessToken, tokenType: 'Bearer', expiresIn: this.config.JWT_EXPIRES_IN_SECONDS };
   }
 
   /** Verifies a token; any fault (missing, malformed, forged, expired) is 401 UNAUTHENTICATED. */
   verify(token: string): Principal {
-    let claims: jwt.JwtPayload | string;
+    let claims: Record<string, unknown>;
     try {
-      claims = jwt.verify(token, this.key, { algorithms: ['HS256'] });
+      claims = this.verifier(token);
     } catch (error) {
-      const reason = error instanceof jwt.TokenExpiredError ? 'the access token has expired' : 'the access token is invalid';
-      throw new DomainError('UNAUTHENTICATED', reason, { cause: error });
+      const expired = error instanceof TokenError && error.code === TokenError.codes.expired;
+      throw new DomainError('UNAUTHENTICATED', expired ? 'the access token has expired' : 'the access token is invalid', {
+        cause: error,
+      });
     }
-    if (typeof claims === 'string' || typeof claims.sub !== 'string' || !USER_ID.test(claims.sub)) {
+    if (typeof claims.sub !== 'string' || !USER_ID.test(claims.sub)) {
       throw new DomainError('UNAUTHENTICATED', 'the access token has no valid subject');
     }
     if (claims.role !== 'user' && claims.role !== 'admin') {

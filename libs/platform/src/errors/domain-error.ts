@@ -14,19 +14,23 @@ export interface DomainErrorOptions {
  * exception filter turns it into the error body and status of that code.
  */
 export class DomainError extends Error {
-  override readonly name = 'DomainError';
+  declare readonly name: 'DomainError';
+  readonly code: ErrorCode;
   readonly status: number;
   readonly retryable: boolean;
   readonly details?: unknown;
   readonly retryAfterSeconds?: number;
   readonly extra?: Record<string, string>;
 
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    options: DomainErrorOptions = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: DomainErrorOptions = {}) {
+    // An expected outcome (SOLD_OUT, RATE_LIMITED...) thrown on the hot path thousands of times a second: capturing
+    // a stack trace is most of its cost and nobody reads it. A cause, if any, keeps its own stack.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
+    Object.defineProperty(this, 'name', { value: 'DomainError', enumerable: false });
+    this.code = code;
     this.status = ERROR_CODES[code].status;
     this.retryable = ERROR_CODES[code].retryable;
     this.details = options.details;

@@ -1,15 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
-
-export class ActivityIdParams {
-  @ApiProperty({ example: 1 })
-  @Type(() => Number)
-  @IsInt({ message: 'id must be a positive integer' })
-  @Min(1, { message: 'id must be a positive integer' })
-  @Max(2147483647, { message: 'id is too large' })
-  id!: number;
-}
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 export class PurchaseDto {
   @ApiProperty({ description: 'The purchase token from POST /api/activities/:id/token' })
