@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { ActivityRecord, ActivityRepository } from '@seckill/activities';
-import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, QUEUES } from '@seckill/contracts';
+import { OrderCreateJob, orderCreateJobs, QUEUES } from '@seckill/contracts';
 import { OrderRepository } from '@seckill/order-store';
 import { AppConfig, bullConnection, createPrismaClient, PrismaClient, RedisKeys } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
@@ -74,18 +74,13 @@ class Harness {
 
   /** Reserves one unit per user and hands them to the queue, as purchase + relay do. */
   async reserveAndEnqueue(activity: ActivityRecord, users: number[]): Promise<void> {
-    const jobs = [];
+    const refs = [];
     for (const user of users) {
       const outcome = await this.stock.reserve(activity.id, 1, { userId: String(user), reservationId: randomUUID(), now: Date.now(), activityRateLimit: 0 });
       assert.equal(outcome.code, 'OK');
-      if (outcome.code !== 'OK') continue;
-      jobs.push({
-        name: 'create',
-        data: { reservationId: outcome.reservationId, activityId: activity.id, userId: String(user), reservedAt: Date.now() },
-        opts: { ...ORDER_CREATE_JOB_OPTIONS, jobId: outcome.reservationId },
-      });
+      if (outcome.code === 'OK') refs.push({ reservationId: outcome.reservationId, userId: String(user), reservedAt: Date.now() });
     }
-    await this.queue.addBulk(jobs);
+    await this.queue.addBulk(orderCreateJobs(activity.id, refs));
   }
 
   async created(activity: ActivityRecord, users: number[]): Promise<number> {

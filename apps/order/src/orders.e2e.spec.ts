@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Queue } from 'bullmq';
 import { ActivityCache, ActivityRecord, ActivityRepository } from '@seckill/activities';
-import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob } from '@seckill/contracts';
+import { OrderCreateJob, orderCreateJobs } from '@seckill/contracts';
 import { OrderRepository, OrderView } from '@seckill/order-store';
 import { AppConfig, ORDER_CREATE_QUEUE, ORDER_SHARD_DBS, Prisma, PrismaClient } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
@@ -56,13 +56,8 @@ async function reserve(activity: ActivityRecord, users: number[]): Promise<Map<n
 
 /** Hands reservations to the queue as the relay does. */
 async function enqueue(activity: ActivityRecord, reservations: Map<number, string>, jobIdSuffix = ''): Promise<void> {
-  await queue.addBulk(
-    [...reservations].map(([user, reservationId]) => ({
-      name: 'create',
-      data: { reservationId, activityId: activity.id, userId: String(user), reservedAt: Date.now() },
-      opts: { ...ORDER_CREATE_JOB_OPTIONS, jobId: reservationId + jobIdSuffix },
-    })),
-  );
+  const refs = [...reservations].map(([user, reservationId]) => ({ reservationId, userId: String(user), reservedAt: Date.now() }));
+  await queue.addBulk(orderCreateJobs(activity.id, refs, refs.map((ref) => ref.reservationId + jobIdSuffix)));
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

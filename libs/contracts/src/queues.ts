@@ -1,24 +1,37 @@
 /** BullMQ queue names (each deployment's Redis prefix keeps them apart). */
 export const QUEUES = {
-  /** One job per reservation (jobId = reservationId): create the order in its shard. */
+  /** Batches of reservations of one activity: create their orders in their shards. */
   orderCreate: 'order-create',
-  /** One delayed job per order (jobId = order id): cancel it if still unpaid at expiresAt. */
+  /** Delayed jobs, one per batch of orders that expire together: cancel those still unpaid at expiresAt. */
   orderTimeout: 'order-timeout',
 } as const;
 
-/** Payload of an order-create job. */
-export interface OrderCreateJob {
+/** One reservation waiting for its order. */
+export interface ReservationRef {
   reservationId: string;
-  activityId: number;
   /** Decimal string: user ids may exceed 2^53. */
   userId: string;
   /** When the unit was reserved (ms since epoch). */
   reservedAt: number;
 }
 
-/** Payload of an order-timeout job. */
+/**
+ * Payload of an order-create job: up to ORDER_BATCH_MAX reservations of one activity. Batches, not one job per
+ * reservation: a BullMQ job costs a few Redis scripts, which would cap the drain far below what MySQL takes, while
+ * a batch's orders share multi-row INSERTs. The relay names a batch after its first stream entry
+ * (`<activityId>-<entry id>`); the sweeper enqueues a lost reservation alone, under its reservation id.
+ */
+export interface OrderCreateJob {
+  activityId: number;
+  reservations: ReservationRef[];
+}
+
+/** Reservations in one order-create job at most. */
+export const ORDER_BATCH_MAX = 200;
+
+/** Payload of an order-timeout job: orders created together, due at the same second. */
 export interface OrderTimeoutJob {
-  orderId: string;
+  orderIds: string[];
 }
 
 /** Options of every order-create job: retried with backoff, kept when failed (never silently dropped). */
@@ -28,3 +41,18 @@ export const ORDER_CREATE_JOB_OPTIONS = {
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   removeOnFail: false,
 } as const;
+
+/**
+ * The order-create jobs for reservations of one activity, as the relay makes them: batches of ORDER_BATCH_MAX,
+ * each named `<activityId>-<key of its first reservation>` (the relay's keys are stream entry ids; by default the
+ * reservation id), so that making the same jobs twice adds nothing.
+ */
+export function orderCreateJobs(activityId: number, reservations: ReservationRef[], keys?: string[]) {
+  const jobs = [];
+  for (let i = 0; i < reservations.length; i += ORDER_BATCH_MAX) {
+    const data: OrderCreateJob = { activityId, reservations: reservations.slice(i, i + ORDER_BATCH_MAX) };
+    const jobId = `${activityId}-${keys?.[i] ?? reservations[i].reservationId}`;
+    jobs.push({ name: 'create', data, opts: { ...ORDER_CREATE_JOB_OPTIONS, jobId } });
+  }
+  return jobs;
+}

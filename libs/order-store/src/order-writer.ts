@@ -12,8 +12,8 @@ const LINGER_MS = 2;
 /**
  * Gathers the orders that concurrent jobs create into one multi-row INSERT per table (the drain's cost is per
  * statement far more than per row) and answers each job with its own row. Idempotent like insertOnce: INSERT
- * IGNORE on the reservation and (activity, user, live) keys, then the rows are read back by reservation id, so a
- * replayed reservation gets the order that already exists.
+ * IGNORE on the reservation and (activity, user, live) keys; when some rows were ignored, the batch is read back by
+ * reservation id, so a replayed reservation gets the order that already exists.
  */
 @Injectable()
 export class OrderWriter {
@@ -38,11 +38,28 @@ export class OrderWriter {
       (o) =>
         Prisma.sql`(${o.id}, ${o.reservationId}, ${o.activityId}, ${o.userId}, ${o.priceCents}, 'PENDING_PAYMENT', 1, ${o.createdAt}, ${o.expiresAt})`,
     );
-    await this.orders.shardClient(at.database).$executeRaw`
+    const inserted = await this.orders.shardClient(at.database).$executeRaw`
       INSERT IGNORE INTO ${Prisma.raw(at.tableName)} (id, reservation_id, activity_id, user_id, price_cents, status, live, created_at, expires_at)
       VALUES ${Prisma.join(values)}`;
+    // Every row went in (the usual case): they are exactly what we wrote, no need to read them back.
+    if (inserted === orders.length) return orders.map(asNewRow);
     const rows = await this.orders.findByReservations(at, orders.map((o) => o.reservationId));
     const byReservation = new Map(rows.map((row) => [row.reservation_id, row]));
     return orders.map((o) => byReservation.get(o.reservationId) ?? null);
   }
+}
+
+function asNewRow(order: NewOrder): OrderRow {
+  return {
+    id: order.id,
+    reservation_id: order.reservationId,
+    activity_id: order.activityId,
+    user_id: order.userId,
+    price_cents: order.priceCents,
+    status: 'PENDING_PAYMENT',
+    created_at: order.createdAt,
+    expires_at: order.expiresAt,
+    paid_at: null,
+    cancelled_at: null,
+  };
 }

@@ -1,7 +1,7 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { OnApplicationBootstrap } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { OrderCreateJob, QUEUES } from '@seckill/contracts';
+import { ORDER_BATCH_MAX, OrderCreateJob, QUEUES } from '@seckill/contracts';
 import { AppConfig } from '@seckill/platform';
 import { OrderCreationService } from './order-creation.service';
 
@@ -20,7 +20,8 @@ export class OrderCreateProcessor extends WorkerHost implements OnApplicationBoo
 
   onApplicationBootstrap(): void {
     Object.assign(this.worker.opts, {
-      limiter: { max: this.config.ORDER_DRAIN_RATE_PER_SECOND, duration: 1000 },
+      // The limiter counts jobs, each of up to ORDER_BATCH_MAX orders: this many full batches make the configured rate.
+      limiter: { max: Math.max(1, Math.ceil(this.config.ORDER_DRAIN_RATE_PER_SECOND / ORDER_BATCH_MAX)), duration: 1000 },
       lockDuration: this.config.ORDER_JOB_LOCK_MS,
       stalledInterval: this.config.ORDER_JOB_LOCK_MS,
     });
@@ -28,9 +29,9 @@ export class OrderCreateProcessor extends WorkerHost implements OnApplicationBoo
     void this.worker.run();
   }
 
-  async process(job: Job<OrderCreateJob>): Promise<string> {
-    const order = await this.creation.create(job.data);
-    return String(order.id);
+  async process(job: Job<OrderCreateJob>): Promise<{ orders: number; refused: string[] }> {
+    const outcome = await this.creation.create(job.data);
+    return { orders: outcome.orders.length, refused: outcome.refused };
   }
 
   @OnWorkerEvent('failed')

@@ -1,86 +1,119 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Job, Queue, UnrecoverableError } from 'bullmq';
-import { OrderCreateJob, OrderTimeoutJob } from '@seckill/contracts';
+import { Queue, UnrecoverableError } from 'bullmq';
+import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, OrderTimeoutJob, ReservationRef } from '@seckill/contracts';
 import { OrderRow, OrderWriter, WorkerIdLease } from '@seckill/order-store';
-import { MicroBatcher, ORDER_TIMEOUT_QUEUE } from '@seckill/platform';
+import { ORDER_CREATE_QUEUE, ORDER_TIMEOUT_QUEUE } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import { ActivityLookup } from './activity-lookup';
 
-/** The job id of an order's timeout: one per order, so scheduling it again is harmless. */
-export const timeoutJobId = (orderId: bigint | string) => `timeout-${orderId}`;
+export interface BatchOutcome {
+  /** Orders of the batch (created now, or found from an earlier attempt). */
+  orders: OrderRow[];
+  /** Reservations that can never become an order, each handed on as a job of its own to fail visibly. */
+  refused: string[];
+}
 
 /**
- * Turns a reservation into its order, idempotently: the insert is keyed on the reservation (a replayed job, or two
- * workers racing on one, find the same row; concurrent jobs share one multi-row INSERT per table, see OrderWriter), the timeout job is keyed on the order, and the result record in
- * Redis is written last, so a crash at any step is finished by the job's retry. A job that can never succeed
- * throws UnrecoverableError: BullMQ moves it to the failed set at once instead of retrying.
+ * Turns a batch of reservations into their orders, idempotently: the inserts are keyed on the reservation (a
+ * replayed job, or two workers racing on one, find the same rows; concurrent batches share one multi-row INSERT
+ * per table, see OrderWriter), the timeout jobs are named after their orders, and the results in Redis are
+ * written last, so a crash at any step is finished by the job's retry. A job that can never succeed throws
+ * UnrecoverableError: BullMQ moves it to the failed set at once instead of retrying.
  */
 @Injectable()
 export class OrderCreationService {
   private readonly logger = new Logger(OrderCreationService.name);
-  /** Timeout jobs of concurrently created orders go to BullMQ in one addBulk. */
-  private readonly timeoutJobs: MicroBatcher<OrderRow, Job<OrderTimeoutJob>>;
 
   constructor(
     private readonly writer: OrderWriter,
     private readonly ids: WorkerIdLease,
     private readonly activities: ActivityLookup,
     private readonly stock: StockService,
-    @Inject(ORDER_TIMEOUT_QUEUE) timeouts: Queue<OrderTimeoutJob>,
-  ) {
-    this.timeoutJobs = new MicroBatcher({
-      maxSize: 500,
-      lingerMs: 2,
-      run: (orders) => timeouts.addBulk(orders.map((order) => timeoutJob(order))),
-    });
-  }
+    @Inject(ORDER_TIMEOUT_QUEUE) private readonly timeouts: Queue<OrderTimeoutJob>,
+    @Inject(ORDER_CREATE_QUEUE) private readonly creates: Queue<OrderCreateJob>,
+  ) {}
 
-  async create(job: OrderCreateJob): Promise<OrderRow> {
+  async create(job: OrderCreateJob): Promise<BatchOutcome> {
     const activity = await this.activities.get(job.activityId);
     if (!activity) throw new UnrecoverableError(`activity ${job.activityId} does not exist`);
-    const userId = BigInt(job.userId);
-    const reservation = await this.stock.reservation(job.activityId, job.reservationId);
-    if (!reservation) throw new UnrecoverableError(`reservation ${job.reservationId} is unknown to Redis`);
+    const records = await this.stock.reservations(job.activityId, job.reservations.map((r) => r.reservationId));
+    const known = job.reservations.filter((_, index) => records[index] !== null);
+    const unknown = job.reservations.filter((_, index) => records[index] === null);
+    if (known.length === 0) {
+      throw new UnrecoverableError(`reservation(s) ${unknown.map((r) => r.reservationId).join(', ')} unknown to Redis`);
+    }
 
-    const createdAt = new Date();
-    const order = await this.writer.write({
-      id: this.ids.nextId(userId),
-      reservationId: job.reservationId,
-      activityId: job.activityId,
-      userId,
-      priceCents: activity.priceCents,
-      createdAt,
-      expiresAt: new Date(createdAt.getTime() + activity.paymentTimeoutSeconds * 1000),
-    });
-    if (!order) {
+    const now = Date.now();
+    const rows = await Promise.all(
+      known.map((reservation) => {
+        const userId = BigInt(reservation.userId);
+        return this.writer.write({
+          id: this.ids.nextId(userId),
+          reservationId: reservation.reservationId,
+          activityId: job.activityId,
+          userId,
+          priceCents: activity.priceCents,
+          createdAt: new Date(now),
+          expiresAt: new Date(now + activity.paymentTimeoutSeconds * 1000),
+        });
+      }),
+    );
+    const orders = rows.filter((row): row is OrderRow => row !== null);
+    // A user who already holds another live order of the activity: not this batch's to decide silently.
+    const conflicting = known.filter((_, index) => rows[index] === null);
+    const refused = [...unknown, ...conflicting];
+    if (job.reservations.length > 1 && refused.length > 0) await this.handOnAlone(job.activityId, refused);
+    else if (refused.length > 0) {
       throw new UnrecoverableError(
-        `user ${job.userId} already holds another live order of activity ${job.activityId} (reservation ${job.reservationId})`,
+        `user ${refused[0].userId} already holds another live order of activity ${job.activityId} (reservation ${refused[0].reservationId})`,
       );
     }
-    if (order.status === 'PENDING_PAYMENT') await this.timeoutJobs.add(order);
-    await this.stock.markCreated(job.activityId, job.reservationId, String(order.id));
-    return order;
+
+    await this.scheduleTimeouts(orders.filter((order) => order.status === 'PENDING_PAYMENT'));
+    await this.stock.markManyCreated(job.activityId, orders.map((order) => [order.reservation_id, String(order.id)]));
+    return { orders, refused: refused.map((r) => r.reservationId) };
   }
 
-  /** The job exhausted its attempts: tell the shopper (result FAILED); the job stays in the failed set. */
+  /** A job whose every attempt failed: a lone reservation is marked FAILED for its shopper. */
   async failed(job: OrderCreateJob, reason: string): Promise<void> {
-    this.logger.error(`order for reservation ${job.reservationId} failed for good: ${reason}`);
-    await this.stock.markFailed(job.activityId, job.reservationId);
+    this.logger.error(`order-create job for ${job.reservations.length} reservation(s) failed for good: ${reason}`);
+    // A batch's reservations stay QUEUED: once the queue is idle the sweeper hands each on alone.
+    if (job.reservations.length === 1) await this.stock.markFailed(job.activityId, job.reservations[0].reservationId);
   }
-}
 
-/** The delayed job that cancels an order still unpaid at its expiresAt. */
-function timeoutJob(order: OrderRow) {
-  return {
-    name: 'timeout',
-    data: { orderId: String(order.id) },
-    opts: {
-      jobId: timeoutJobId(order.id),
-      delay: Math.max(0, order.expires_at.getTime() - Date.now()),
-      attempts: 20,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: { age: 24 * 3600 },
-      removeOnFail: false,
-    },
-  };
+  /** One delayed job per expiry second, named after its orders so that a retry schedules nothing twice. */
+  private async scheduleTimeouts(orders: OrderRow[]): Promise<void> {
+    const bySecond = new Map<number, OrderRow[]>();
+    for (const order of orders) {
+      const second = Math.ceil(order.expires_at.getTime() / 1000);
+      bySecond.set(second, [...(bySecond.get(second) ?? []), order]);
+    }
+    const jobs = [...bySecond].map(([second, group]) => {
+      const ids = group.map((order) => order.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return {
+        name: 'timeout',
+        data: { orderIds: ids.map(String) },
+        opts: {
+          jobId: `timeout-${ids[0]}-${ids.length}`,
+          delay: Math.max(0, second * 1000 - Date.now()),
+          attempts: 20,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: { age: 24 * 3600 },
+          removeOnFail: false,
+        },
+      };
+    });
+    if (jobs.length > 0) await this.timeouts.addBulk(jobs);
+  }
+
+  private async handOnAlone(activityId: number, reservations: ReservationRef[]): Promise<void> {
+    this.logger.warn(`handing ${reservations.length} reservation(s) of activity ${activityId} on alone`);
+    await this.creates.addBulk(
+      reservations.map((reservation) => ({
+        name: 'create',
+        data: { activityId, reservations: [reservation] },
+        opts: { ...ORDER_CREATE_JOB_OPTIONS, jobId: reservation.reservationId },
+      })),
+    );
+  }
 }

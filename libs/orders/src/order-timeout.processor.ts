@@ -5,7 +5,7 @@ import { OrderTimeoutJob, QUEUES } from '@seckill/contracts';
 import { AppConfig } from '@seckill/platform';
 import { OrderCancellationService } from './order-cancellation.service';
 
-/** Cancels an order still unpaid at its expiresAt (a delayed job per order) and returns its unit. */
+/** Cancels the orders still unpaid at their expiresAt (a delayed job per group due together) and returns their units. */
 @Processor(QUEUES.orderTimeout, { autorun: false })
 export class OrderTimeoutProcessor extends WorkerHost implements OnApplicationBootstrap {
   constructor(
@@ -21,13 +21,19 @@ export class OrderTimeoutProcessor extends WorkerHost implements OnApplicationBo
     void this.worker.run();
   }
 
-  async process(job: Job<OrderTimeoutJob>): Promise<string> {
+  async process(job: Job<OrderTimeoutJob>): Promise<number> {
     const now = new Date();
-    const order = await this.cancellation.cancel(BigInt(job.data.orderId), now);
-    if (order?.status === 'PENDING_PAYMENT' && order.expires_at > now) {
-      // Delivered a little early (clocks differ): fail this attempt so that the retry cancels it when due.
-      throw new Error(`order ${job.data.orderId} is not due until ${order.expires_at.toISOString()}`);
+    let cancelled = 0;
+    const early: string[] = [];
+    for (const orderId of job.data.orderIds) {
+      const order = await this.cancellation.cancel(BigInt(orderId), now);
+      if (order?.status === 'CANCELLED') cancelled++;
+      if (order?.status === 'PENDING_PAYMENT' && order.expires_at > now) early.push(orderId);
     }
-    return order?.status ?? 'UNKNOWN';
+    if (early.length > 0) {
+      // Delivered a little early (clocks differ): fail this attempt so that the retry cancels them when due.
+      throw new Error(`order(s) ${early.join(', ')} not due yet`);
+    }
+    return cancelled;
   }
 }

@@ -7,9 +7,11 @@ import { StockService } from '@seckill/stock';
 
 /**
  * The safety net of "every 202 becomes an order": finds reservations still QUEUED long after they were made and
- * finishes them. No job (the relay never got it there, or it vanished) → enqueue it again (jobId = reservation id,
- * so a job that does exist is not duplicated); a completed job whose result was never recorded → record it from
- * MySQL. Failed jobs are left to the operator (they are in the failed set, visible to admin).
+ * finishes them, once the order-create queue is idle (until then they are most likely in it). No job of its own
+ * (the relay never got it there, its batch failed for good, or the job vanished) → enqueue it alone (jobId =
+ * reservation id, so doing it twice adds nothing; orders are idempotent anyway); a completed job whose result was
+ * never recorded → record it from MySQL. A lone job that failed for good is left to the operator (failed set,
+ * visible to admin) and its reservation is FAILED.
  */
 @Injectable()
 export class ReservationSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -51,16 +53,21 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
   }
 
   private async sweepOnce(): Promise<number> {
+    // While the queue holds work, a QUEUED reservation is most likely in it (in a batch the sweeper cannot name):
+    // wait for the queue to drain rather than add load when the drain is behind.
+    const pending = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+    if (Object.values(pending).some((count) => count > 0)) return 0;
     const olderThan = Date.now() - this.config.ORDER_SWEEP_AFTER_MS;
     let repaired = 0;
     for (const activityId of await this.stock.liveActivities()) {
       for await (const reservation of this.stock.queuedBefore(activityId, olderThan)) {
         const state = await this.queue.getJobState(reservation.reservationId);
         if (state === 'unknown') {
+          const { reservationId, userId, reservedAt } = reservation;
           await this.queue.add(
             'create',
-            { reservationId: reservation.reservationId, activityId, userId: reservation.userId, reservedAt: reservation.reservedAt },
-            { ...ORDER_CREATE_JOB_OPTIONS, jobId: reservation.reservationId },
+            { activityId, reservations: [{ reservationId, userId, reservedAt }] },
+            { ...ORDER_CREATE_JOB_OPTIONS, jobId: reservationId },
           );
           this.requeued.inc();
           repaired++;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
-import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob } from '@seckill/contracts';
+import { OrderCreateJob, orderCreateJobs, ReservationRef } from '@seckill/contracts';
 import { ORDER_CREATE_QUEUE, REDIS } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import { SeckillMetrics } from './seckill.metrics';
@@ -19,9 +19,9 @@ type StreamEntries = Array<[id: string, fields: string[]]>;
 
 /**
  * Moves reservations from each live activity's Redis stream (appended by the reservation script itself, so no
- * 202 can be lost between Redis and the queue) into the BullMQ order-create queue, in batches, with
- * jobId = reservationId so that a replay is harmless. A consumer group shares the work among instances; entries
- * of a relay that died are claimed by another after CLAIM_IDLE_MS.
+ * 202 can be lost between Redis and the queue) into the BullMQ order-create queue, as jobs of up to
+ * ORDER_BATCH_MAX reservations named after their first entry, so that a replay is harmless. A consumer group
+ * shares the work among instances; entries of a relay that died are claimed by another after CLAIM_IDLE_MS.
  */
 @Injectable()
 export class OrderRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -105,29 +105,25 @@ export class OrderRelay implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async forward(stream: string, entries: StreamEntries): Promise<number> {
-    const valid = entries.filter(([, fields]) => fields && fields.length > 0);
-    if (valid.length === 0) {
-      if (entries.length > 0) await this.redis.xack(stream, GROUP, ...entries.map(([id]) => id));
-      return 0;
-    }
     const activityId = Number(/\{a:(\d+)\}/.exec(stream)?.[1]);
-    const jobs = valid.map(([, fields]) => {
-      const data = toJob(activityId, fields);
-      return { name: 'create', data, opts: { ...ORDER_CREATE_JOB_OPTIONS, jobId: data.reservationId } };
-    });
-    await this.queue.addBulk(jobs);
-    const ids = entries.map(([id]) => id);
-    // Acknowledge only after BullMQ has the jobs: a crash in between re-sends them, and jobId makes that harmless.
-    await this.redis.multi().xack(stream, GROUP, ...ids).xdel(stream, ...ids).exec();
+    const valid = entries.filter(([, fields]) => fields && fields.length > 0);
+    // Named after their first entry: relaying the same entries again (a crash before XACK) adds nothing.
+    const jobs = orderCreateJobs(activityId, valid.map(([, fields]) => toReservation(fields)), valid.map(([id]) => id));
+    if (jobs.length > 0) await this.queue.addBulk(jobs);
+    if (entries.length > 0) {
+      const ids = entries.map(([id]) => id);
+      // Acknowledge only after BullMQ has the jobs: a crash in between re-sends them, and orders are idempotent.
+      await this.redis.multi().xack(stream, GROUP, ...ids).xdel(stream, ...ids).exec();
+    }
     this.metrics.relayed.inc(valid.length);
     return valid.length;
   }
 }
 
-function toJob(activityId: number, fields: string[]): OrderCreateJob {
+function toReservation(fields: string[]): ReservationRef {
   const map: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]] = fields[i + 1];
-  return { reservationId: map.r, activityId, userId: map.u, reservedAt: Number(map.t) };
+  return { reservationId: map.r, userId: map.u, reservedAt: Number(map.t) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,14 +1,17 @@
--- Records that a reservation became an order, for the result endpoint: from QUEUED, or from FAILED when an
--- operator retried the failed job. Never overwrites CANCELLED.
--- KEYS: 1 reservations; ARGV: 1 reservation id, 2 order id. Returns 1 if recorded.
-local record = redis.call('HGET', KEYS[1], ARGV[1])
-if not record then
-  return 0
+-- Records that reservations became orders, for the result endpoint: from QUEUED, or from FAILED when an operator
+-- retried a failed job. Never overwrites CANCELLED. One call for a whole batch.
+-- KEYS: 1 reservations; ARGV: reservation id, order id, reservation id, order id, ...
+-- Returns how many were recorded.
+local recorded = 0
+for i = 1, #ARGV, 2 do
+  local record = redis.call('HGET', KEYS[1], ARGV[i])
+  if record then
+    local status, rest = string.match(record, '^([^|]*)|(.*)$')
+    if status == 'QUEUED' or status == 'FAILED' then
+      local user, shard, at = string.match(rest, '^([^|]*)|([^|]*)|([^|]*)|')
+      redis.call('HSET', KEYS[1], ARGV[i], 'CREATED|' .. user .. '|' .. shard .. '|' .. at .. '|' .. ARGV[i + 1])
+      recorded = recorded + 1
+    end
+  end
 end
-local status, rest = string.match(record, '^([^|]*)|(.*)$')
-if status ~= 'QUEUED' and status ~= 'FAILED' then
-  return 0
-end
-local user, shard, at = string.match(rest, '^([^|]*)|([^|]*)|([^|]*)|')
-redis.call('HSET', KEYS[1], ARGV[1], 'CREATED|' .. user .. '|' .. shard .. '|' .. at .. '|' .. ARGV[2])
-return 1
+return recorded

@@ -162,8 +162,21 @@ export class StockService {
 
   /** Records the order that fulfils a reservation (no effect once it is cancelled). */
   async markCreated(activityId: number, reservationId: string, orderId: string): Promise<boolean> {
+    return (await this.markManyCreated(activityId, [[reservationId, orderId]])) === 1;
+  }
+
+  /** markCreated for a batch, in one script call; returns how many were recorded. */
+  async markManyCreated(activityId: number, pairs: Array<[reservationId: string, orderId: string]>): Promise<number> {
+    if (pairs.length === 0) return 0;
     const keys = this.keysFor(activityId, 1);
-    return Number(await this.run('stockMarkCreated', [keys.reservations], [reservationId, orderId])) === 1;
+    return Number(await this.run('stockMarkCreated', [keys.reservations], pairs.flat()));
+  }
+
+  /** Many reservations in one round trip (null for unknown ones). */
+  async reservations(activityId: number, reservationIds: string[]): Promise<Array<ReservationRecord | null>> {
+    if (reservationIds.length === 0) return [];
+    const raw = await this.redis.hmget(this.keysFor(activityId, 1).reservations, ...reservationIds);
+    return raw.map((value, index) => (value ? parseReservation(reservationIds[index], value) : null));
   }
 
   /** Records that a reservation's order could not be created (its job is in the failed set). */

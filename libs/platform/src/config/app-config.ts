@@ -137,9 +137,9 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(10)
   PREWARM_AHEAD_SECONDS = 300;
 
-  /** Order-create jobs one order process works on at once (their inserts share multi-row statements). */
-  @Type(() => Number) @IsInt() @Min(1) @Max(2000)
-  ORDER_WORKER_CONCURRENCY = 256;
+  /** Order-create jobs (batches of up to 200 reservations) one order process works on at once. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(256)
+  ORDER_WORKER_CONCURRENCY = 16;
 
   /** Orders per second the drain writes at most, across all order processes (BullMQ's limiter: the leaky bucket). */
   @Type(() => Number) @IsInt() @Min(1)
