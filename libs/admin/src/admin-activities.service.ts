@@ -51,6 +51,8 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
       paymentTimeoutSeconds: input.paymentTimeoutSeconds ?? DEFAULT_PAYMENT_TIMEOUT_SECONDS,
     });
     await this.cache.changed(record.id);
+    // Starting soon: load it now rather than at the scheduler's next pass.
+    if (record.startAt - Date.now() <= this.config.PREWARM_AHEAD_SECONDS * 1000) await this.stock.prewarm(record);
     return this.view(record);
   }
 
