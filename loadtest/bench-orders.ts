@@ -10,6 +10,7 @@ import { OrderIdGenerator, OrderRepository, ShardRouter } from '@seckill/order-s
 import { AppConfig, bullConnection, createPrismaClient, Prisma, PrismaClient, RedisKeys } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import { configToEnv, createTestConfig, createTestDatabases, dropTestResources } from '@seckill/testing';
+import { intFromEnv } from './lib/env';
 import { fixed, table, thousands } from './lib/markdown';
 import { Child, freePort, sleep, startNode, stopChild, waitReady } from './lib/processes';
 
@@ -30,13 +31,6 @@ const ORDER_NODE_ARGS = (process.env.BENCH_ORDER_NODE_ARGS ?? '').split(' ').fil
 const BATCH = 500;
 const TARGET = 0.5;
 
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 

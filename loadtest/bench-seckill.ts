@@ -6,6 +6,7 @@ import Redis from 'ioredis';
 import { AppConfig, RedisKeys } from '@seckill/platform';
 import { StockKeys } from '@seckill/stock';
 import { call, createTestConfig, createTestDatabases, dropTestResources, mintToken } from '@seckill/testing';
+import { intFromEnv } from './lib/env';
 import { LoadResult, runLoad } from './lib/load';
 import { counts, fixed, table, thousands } from './lib/markdown';
 import { Child, cpuSecondsOf, forkListening, freePort, sleep, startNode, stopChild, waitReady } from './lib/processes';
@@ -40,13 +41,6 @@ const BARE_POOL_SIZE = 20_000;
 const repoRoot = resolve(__dirname, '..', '..');
 const dist = resolve(__dirname, '..');
 
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);

@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
-import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ActivityView, ReservationResult, ServiceName } from '@seckill/contracts';
 import { AppConfig } from '@seckill/platform';
-import { call, configToEnv, createTestConfig, createTestDatabases, dropTestResources, mintToken } from '@seckill/testing';
+import { call, configToEnv, createTestConfig, createTestDatabases, dropTestResources, freePort, mintToken, sleep } from '@seckill/testing';
 
 // The whole funnel with the real services as separate processes, as `npm start` runs them: admin creates the sale,
 // shoppers get tokens and buy on seckill, the relay hands reservations to BullMQ, the order service writes them
 // to the shards, and every 202 ends as an order the shopper can read; admin's reconciliation agrees.
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let config: AppConfig;
 const children: ChildProcess[] = [];

@@ -1,31 +1,5 @@
-import { after, before, describe, it } from 'node:test';
-import {
-  createTestConfig,
-  createTestDatabases,
-  dropTestResources,
-  httpContractChecks,
-  startTestApp,
-  TestApp,
-} from '@seckill/testing';
+import { describeHttpContract } from '@seckill/testing';
 import { AppModule } from './app.module';
 
 // The shared HTTP error contract (shared/API.md, "Errors") against a real auth service.
-
-describe('auth service HTTP contract', () => {
-  const config = createTestConfig();
-  let service: TestApp | undefined;
-
-  before(async () => {
-    await createTestDatabases(config);
-    service = await startTestApp('auth', AppModule.register(config), config);
-  });
-
-  after(async () => {
-    await service?.close();
-    await dropTestResources(config);
-  });
-
-  for (const check of httpContractChecks({ post: { path: '/api/auth/login' } })) {
-    it(check.name, () => check.run(service!.url));
-  }
-});
+describeHttpContract('auth', (config) => AppModule.register(config), { post: () => ({ path: '/api/auth/login' }) });

@@ -11,29 +11,23 @@ import { OrderCreateJob, orderCreateJobs, QUEUES } from '@seckill/contracts';
 import { OrderRepository } from '@seckill/order-store';
 import { AppConfig, bullConnection, createPrismaClient, PrismaClient, RedisKeys } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
-import { configToEnv, createTestConfig, createTestDatabases, dropTestResources, startTestApp, TEST_MYSQL, TestApp } from '@seckill/testing';
+import {
+  configToEnv,
+  createTestConfig,
+  createTestDatabases,
+  dropTestResources,
+  freePort,
+  sleep,
+  startTestApp,
+  TEST_MYSQL,
+  TestApp,
+  waitFor,
+} from '@seckill/testing';
 import { AppModule } from './app.module';
 
 // Faults during the drain: the order process killed with SIGKILL, and MariaDB unreachable for 20 s.
 // Both use plain clients in this process (no order workers here) beside the order service under test.
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 /** What a test needs to make reservations and look at orders without running order workers itself. */
 class Harness {

@@ -7,7 +7,17 @@ import { OrderCreateJob, orderCreateJobs } from '@seckill/contracts';
 import { OrderRepository, OrderView } from '@seckill/order-store';
 import { AppConfig, ORDER_CREATE_QUEUE, ORDER_SHARD_DBS, Prisma, PrismaClient } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
-import { call, createTestConfig, createTestDatabases, dropTestResources, mintToken, startTestApp, TestApp } from '@seckill/testing';
+import {
+  call,
+  createTestConfig,
+  createTestDatabases,
+  dropTestResources,
+  mintToken,
+  sleep,
+  startTestApp,
+  TestApp,
+  waitFor,
+} from '@seckill/testing';
 import { AppModule } from './app.module';
 
 // The order service against real MariaDB (2 databases × 8 tables), Redis and BullMQ.
@@ -18,7 +28,6 @@ let stock: StockService;
 let orders: OrderRepository;
 let queue: Queue<OrderCreateJob>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function createActivity(fields: { stock: number; paymentTimeoutSeconds?: number }): Promise<ActivityRecord> {
   const now = Date.now();
@@ -58,14 +67,6 @@ async function reserve(activity: ActivityRecord, users: number[]): Promise<Map<n
 async function enqueue(activity: ActivityRecord, reservations: Map<number, string>, jobIdSuffix = ''): Promise<void> {
   const refs = [...reservations].map(([user, reservationId]) => ({ reservationId, userId: String(user), reservedAt: Date.now() }));
   await queue.addBulk(orderCreateJobs(activity.id, refs, refs.map((ref) => ref.reservationId + jobIdSuffix)));
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 async function allCreated(activity: ActivityRecord, reservations: Map<number, string>): Promise<boolean> {

@@ -7,7 +7,11 @@
  * {@link assertHttpErrorContract} to run them all in one go.
  */
 import assert from 'node:assert/strict';
-import { ERROR_CODES, ErrorCode } from '@seckill/contracts';
+import { after, before, describe, it } from 'node:test';
+import type { DynamicModule } from '@nestjs/common';
+import { ERROR_CODES, ErrorCode, ServiceName } from '@seckill/contracts';
+import type { AppConfig, HttpAppOptions } from '@seckill/platform';
+import { createTestConfig, createTestDatabases, dropTestResources, startTestApp, TestApp } from './test-env';
 
 /** What to exercise beyond the routes every service has. */
 export interface HttpContractOptions {
@@ -187,4 +191,37 @@ export function httpContractChecks(options: HttpContractOptions = {}): HttpContr
 /** Runs every check of {@link httpContractChecks} against the service at `baseUrl`, in order; throws on the first failure. */
 export async function assertHttpErrorContract(baseUrl: string, options: HttpContractOptions = {}): Promise<void> {
   for (const check of httpContractChecks(options)) await check.run(baseUrl);
+}
+
+/**
+ * The whole HTTP contract suite for one service: boots it on its own databases and Redis prefix, runs every check
+ * of httpContractChecks as its own test, and cleans up.
+ * @param post a real POST route of the service (with a token if it needs one), so the body checks run too
+ */
+export function describeHttpContract(
+  service: ServiceName,
+  register: (config: AppConfig) => DynamicModule,
+  options: { post?: (config: AppConfig) => HttpContractOptions['post']; configure?: HttpAppOptions['configure'] } = {},
+): void {
+  describe(`${service} service HTTP contract`, () => {
+    const config = createTestConfig();
+    let app: TestApp | undefined;
+
+    before(async () => {
+      await createTestDatabases(config);
+      app = await startTestApp(service, register(config), config, options.configure);
+    });
+
+    after(async () => {
+      await app?.close();
+      await dropTestResources(config);
+    });
+
+    for (const check of httpContractChecks({ post: options.post?.(config) })) {
+      it(check.name, () => {
+        assert.ok(app, `${service} did not start`);
+        return check.run(app.url);
+      });
+    }
+  });
 }
