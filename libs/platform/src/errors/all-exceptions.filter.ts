@@ -14,7 +14,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-/** Sends the error body for an error; shared by the Nest filter and Fastify's own error handler. */
+/** Sends the error body for an error (Fastify's own errors reach the filter too: Nest routes them through it). */
 export function sendError(reply: FastifyReply, error: unknown, logger: Pick<Logger, 'error'>): void {
   const mapped = mapError(error);
   if (mapped.unexpected) {

@@ -10,17 +10,6 @@ export interface MappedError {
   unexpected: boolean;
 }
 
-/** Fastify's own errors (body parsing, limits) by their code, mapped to the contract's codes. */
-const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'the body must be application/json' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', message: 'content-length does not match the body' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'the body is over 16 KiB' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', message: 'the body is empty but declared as JSON' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'VALIDATION_FAILED', message: 'the body is not valid JSON' },
-  FST_ERR_BAD_URL: { code: 'VALIDATION_FAILED', message: 'the URL is malformed' },
-  FST_ERR_ASYNC_CONSTRAINT: { code: 'VALIDATION_FAILED', message: 'the request is malformed' },
-};
-
 /** Status codes Nest or Fastify may raise on their own, mapped to the nearest contract code. */
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -54,9 +43,10 @@ function messageOf(exception: HttpException): string {
 }
 
 /**
- * Maps anything thrown while serving a request to the API's error body. Domain errors keep their code;
- * Nest's and Fastify's own errors get the nearest contract code; anything else is a 500 whose body says
- * nothing about its cause.
+ * Maps anything thrown while serving a request to the API's error body. Domain errors keep their code; Nest's
+ * own errors, and Fastify's (which Nest hands on as HttpException with Fastify's status and message: malformed
+ * JSON, body too large, unsupported media type), get the nearest contract code; anything else is a 500 whose
+ * body says nothing about its cause.
  */
 export function mapError(error: unknown): MappedError {
   if (error instanceof DomainError) {
@@ -72,17 +62,9 @@ export function mapError(error: unknown): MappedError {
       return { status, body: body(code, message), headers: headersFor(status), unexpected: false };
     }
   }
-  const fastifyCode = (error as { code?: unknown } | null)?.code;
-  if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_CODES) {
-    const known = FASTIFY_CODES[fastifyCode];
-    const status = ERROR_CODES[known.code].status;
-    return { status, body: body(known.code, known.message), headers: headersFor(status), unexpected: false };
-  }
-  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    const code = STATUS_CODES[statusCode] ?? 'VALIDATION_FAILED';
-    const status = ERROR_CODES[code].status;
-    return { status, body: body(code, 'the request is malformed'), headers: headersFor(status), unexpected: false };
+  if (error instanceof HttpException && error.getStatus() >= 400 && error.getStatus() < 500) {
+    // Any other client error Nest or Fastify raises (e.g. 408, 414, 431): the request is at fault.
+    return { status: 400, body: body('VALIDATION_FAILED', messageOf(error)), headers: {}, unexpected: false };
   }
   return { status: 500, body: body('INTERNAL', 'internal error'), headers: {}, unexpected: true };
 }
