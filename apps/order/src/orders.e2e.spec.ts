@@ -135,6 +135,27 @@ describe('order drain', () => {
     }
   });
 
+  it('puts a job that can never succeed in the failed set with its reason, and the shopper sees FAILED', async () => {
+    const activity = await createActivity({ stock: 3 });
+    const reservations = await reserve(activity, [8801]);
+    // A reservation the order service cannot honour: the user already holds a live order of this activity.
+    await orders.insertOnce({
+      id: 1n + BigInt(Date.now()) * 1024n,
+      reservationId: randomUUID(),
+      activityId: activity.id,
+      userId: 8801n,
+      priceCents: 1,
+      createdAt: new Date(),
+      expiresAt: new Date(Date.now() + 3600_000),
+    });
+    await enqueue(activity, reservations);
+    await waitFor(async () => (await stock.result(activity.id, '8801')).status === 'FAILED', 20_000, 'the failure');
+    const failed = await queue.getFailed();
+    const job = failed.find((j) => j.data.reservations.some((r) => r.reservationId === reservations.get(8801)));
+    assert.ok(job, 'in the failed set');
+    assert.match(job.failedReason, /already holds another live order/);
+  });
+
   it('finishes reservations that never reached the queue (the sweeper)', async () => {
     const activity = await createActivity({ stock: 30 });
     // As if the seckill service died right after the reservation: nothing was enqueued.
@@ -209,10 +230,12 @@ describe('order timeout and cancel', () => {
     assert.equal(cancelled.status, 200);
     assert.equal(cancelled.body.status, 'CANCELLED');
     assert.equal(await stock.remaining(activity.id, 1), 4);
+    // The unit went back and the shopper holds nothing any more: they may buy again.
+    assert.equal((await reserve(activity, [701])).size, 1);
     const twice = await call(`${app.url}/api/orders/${orderId}/cancel`, { method: 'POST', token: a });
     assert.equal(twice.status, 409);
     assert.equal(twice.body.code, 'ORDER_NOT_PAYABLE');
-    assert.equal(await stock.remaining(activity.id, 1), 4);
+    assert.equal(await stock.remaining(activity.id, 1), 3);
 
     for (const bad of ['abc', '0', '-1', '99999999999999999999']) {
       const response = await call(`${app.url}/api/orders/${bad}`, { token: a });

@@ -4,6 +4,7 @@ import * as mariadb from 'mariadb';
 import type Redis from 'ioredis';
 import { ActivityCache, ActivityRepository } from '@seckill/activities';
 import { ActivityView } from '@seckill/contracts';
+import { SwitchesService } from '@seckill/flow-control';
 import { StockService } from '@seckill/stock';
 import { AppConfig, poolConfigFromUrl, REDIS } from '@seckill/platform';
 import { PurchaseTokens } from '@seckill/seckill';
@@ -15,6 +16,7 @@ import {
   mintToken,
   startTestApp,
   TestApp,
+  waitFor,
   TEST_MYSQL,
 } from '@seckill/testing';
 import { AppModule } from './app.module';
@@ -267,6 +269,64 @@ describe('seckill purchase', () => {
       assert.equal(answer.body.code, 'SOLD_OUT');
     } finally {
       await second.close();
+    }
+  });
+
+  it('lifts the sold-out flag as soon as a unit comes back, announced or not', async () => {
+    const activity = await createActivity({ stock: 1 });
+    const first = await purchase(seckill, activity.id, 601);
+    assert.equal(first.status, 202);
+    assert.equal((await purchase(seckill, activity.id, 602)).body.code, 'SOLD_OUT');
+    const stockService = seckill.app.get(StockService, { strict: false });
+    // The order service cancels the order: release, then the announcement.
+    assert.equal(await stockService.release(activity.id, 1, first.body.reservationId), true);
+    await stockService.announceSoldOut(activity.id, false);
+    await waitFor(async () => (await purchase(seckill, activity.id, 603)).status === 202, 3000, 'the announced unit');
+    // Released without an announcement: the once-a-second check against Redis finds it.
+    const holder = await call<{ reservationId: string }>(`${seckill.url}/api/activities/${activity.id}/result`, { token: mintToken(base, 603) });
+    assert.equal((await purchase(seckill, activity.id, 604)).body.code, 'SOLD_OUT');
+    assert.equal(await stockService.release(activity.id, 1, holder.body.reservationId), true);
+    await waitFor(async () => (await purchase(seckill, activity.id, 605)).status === 202, 3000, 'the silent unit');
+    // The released shoppers may buy again: nobody holds their unit any more.
+    assert.equal((await purchase(seckill, activity.id, 601)).body.code, 'SOLD_OUT');
+  });
+
+  it('sheds purchases with 503 DEGRADED while purchaseShedPercent is 100, before any Redis call', async () => {
+    const activity = await createActivity({ stock: 5 });
+    const switches = seckill.app.get(SwitchesService, { strict: false });
+    await switches.set('purchaseShedPercent', 100);
+    try {
+      const shed = await purchase(seckill, activity.id, 701);
+      assert.equal(shed.status, 503);
+      assert.equal(shed.body.code, 'DEGRADED');
+      assert.ok(shed.headers.get('retry-after'));
+      assert.equal(await stock(activity.id), 5);
+    } finally {
+      await switches.set('purchaseShedPercent', 0);
+    }
+    assert.equal((await purchase(seckill, activity.id, 701)).status, 202);
+  });
+
+  it('limits purchases per address with 429 and Retry-After, and counts outcomes in /metrics', async () => {
+    const config = Object.assign(new AppConfig(), seckillConfig, { RATE_LIMIT_IP_ALLOWLIST: [], RATE_LIMIT_PER_IP_PER_SECOND: 2 });
+    const limited = await startTestApp('seckill', AppModule.register(config), config, configureSeckill);
+    try {
+      const activity = await createActivity({ stock: 50 });
+      const answers = [];
+      for (let user = 800; user < 810; user++) answers.push(await purchase(limited, activity.id, user));
+      const accepted = answers.filter((a) => a.status === 202).length;
+      const refused = answers.filter((a) => a.status === 429);
+      assert.ok(accepted >= 4 && accepted <= 5, `burst of 4 (+ refill) accepted, got ${accepted}`);
+      assert.equal(accepted + refused.length, 10);
+      assert.equal(refused[0].body.code, 'RATE_LIMITED');
+      assert.ok(Number(refused[0].headers.get('retry-after')) >= 1);
+      assert.equal(await stock(activity.id), 50 - accepted);
+      const metrics = await (await fetch(`${limited.url}/metrics`)).text();
+      assert.match(metrics, /seckill_purchases_total\{outcome="ACCEPTED"\} \d+/);
+      assert.match(metrics, /seckill_purchases_total\{outcome="RATE_LIMITED"\} \d+/);
+      assert.match(metrics, /seckill_reserve_seconds_count \d+/);
+    } finally {
+      await limited.close();
     }
   });
 });
