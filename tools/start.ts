@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     return `  ${name.padEnd(8)} ${base}${SERVICES[name].prefix}   (docs ${base}/docs)`;
   });
   process.stdout.write(
-    `\nAll six services are ready:\n${lines.join('\n')}\n  dashboard http://${host}:${config.ADMIN_PORT}/admin\n` +
+    `\nAll six services are ready:\n${lines.join('\n')}\n` +
       `Admin login: ${config.ADMIN_USERNAME} (password from ADMIN_PASSWORD). Ctrl-C stops everything.\n\n`,
   );
 }
