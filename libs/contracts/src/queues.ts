@@ -27,7 +27,7 @@ export interface OrderCreateJob {
 }
 
 /** Reservations in one order-create job at most. */
-export const ORDER_BATCH_MAX = 200;
+export const ORDER_BATCH_MAX = 1000;
 
 /** Payload of an order-timeout job: orders created together, due at the same second. */
 export interface OrderTimeoutJob {

@@ -1,5 +1,6 @@
 export type { Clock } from './bucket-math';
 export * from './token-bucket';
+export * from './leaky-bucket';
 export * from './keyed-rate-limiter';
 export * from './ip-matcher';
 export * from './load-shedding';

@@ -1,13 +1,14 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { OnApplicationBootstrap } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { ORDER_BATCH_MAX, OrderCreateJob, QUEUES } from '@seckill/contracts';
+import { OrderCreateJob, QUEUES } from '@seckill/contracts';
 import { AppConfig } from '@seckill/platform';
 import { OrderCreationService } from './order-creation.service';
 
 /**
- * Drains the order-create queue into the shards. Created with autorun off so that its concurrency, rate
- * limit (the funnel's leaky bucket) and lock come from the validated configuration before it takes a job.
+ * Drains the order-create queue into the shards. Created with autorun off so that its concurrency and lock come
+ * from the validated configuration before it takes a job. The rate (the funnel's leaky bucket) is counted in orders,
+ * not jobs, by OrderCreationService: BullMQ's limiter counts jobs, whose sizes vary.
  */
 @Processor(QUEUES.orderCreate, { autorun: false })
 export class OrderCreateProcessor extends WorkerHost implements OnApplicationBootstrap {
@@ -20,8 +21,6 @@ export class OrderCreateProcessor extends WorkerHost implements OnApplicationBoo
 
   onApplicationBootstrap(): void {
     Object.assign(this.worker.opts, {
-      // The limiter counts jobs, each of up to ORDER_BATCH_MAX orders: this many full batches make the configured rate.
-      limiter: { max: Math.max(1, Math.ceil(this.config.ORDER_DRAIN_RATE_PER_SECOND / ORDER_BATCH_MAX)), duration: 1000 },
       lockDuration: this.config.ORDER_JOB_LOCK_MS,
       stalledInterval: this.config.ORDER_JOB_LOCK_MS,
     });

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue, UnrecoverableError } from 'bullmq';
 import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, OrderTimeoutJob, ReservationRef } from '@seckill/contracts';
 import { OrderRow, OrderWriter, WorkerIdLease } from '@seckill/order-store';
-import { ORDER_CREATE_QUEUE, ORDER_TIMEOUT_QUEUE } from '@seckill/platform';
+import { LeakyBucket } from '@seckill/flow-control';
+import { AppConfig, ORDER_CREATE_QUEUE, ORDER_TIMEOUT_QUEUE } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import { ActivityLookup } from './activity-lookup';
 
@@ -23,15 +24,20 @@ export interface BatchOutcome {
 @Injectable()
 export class OrderCreationService {
   private readonly logger = new Logger(OrderCreationService.name);
+  /** ORDER_DRAIN_RATE_PER_SECOND orders per second at most from this process, however the batches come. */
+  private readonly drain: LeakyBucket;
 
   constructor(
+    config: AppConfig,
     private readonly writer: OrderWriter,
     private readonly ids: WorkerIdLease,
     private readonly activities: ActivityLookup,
     private readonly stock: StockService,
     @Inject(ORDER_TIMEOUT_QUEUE) private readonly timeouts: Queue<OrderTimeoutJob>,
     @Inject(ORDER_CREATE_QUEUE) private readonly creates: Queue<OrderCreateJob>,
-  ) {}
+  ) {
+    this.drain = new LeakyBucket(config.ORDER_DRAIN_RATE_PER_SECOND);
+  }
 
   async create(job: OrderCreateJob): Promise<BatchOutcome> {
     const activity = await this.activities.get(job.activityId);
@@ -43,6 +49,7 @@ export class OrderCreationService {
       throw new UnrecoverableError(`reservation(s) ${unknown.map((r) => r.reservationId).join(', ')} unknown to Redis`);
     }
 
+    await this.drain.acquire(known.length);
     const now = Date.now();
     const rows = await Promise.all(
       known.map((reservation) => {

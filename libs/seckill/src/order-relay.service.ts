@@ -9,7 +9,7 @@ import { StockService } from '@seckill/stock';
 import { SeckillMetrics } from './seckill.metrics';
 
 const GROUP = 'relay';
-const BATCH = 500;
+const BATCH = 1000;
 const BLOCK_MS = 1000;
 /** Entries a relay took but never acknowledged (it died) are taken over after this long. */
 const CLAIM_IDLE_MS = 15_000;

@@ -137,11 +137,11 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(10)
   PREWARM_AHEAD_SECONDS = 300;
 
-  /** Order-create jobs (batches of up to 200 reservations) one order process works on at once. */
+  /** Order-create jobs (batches of up to 1,000 reservations) one order process works on at once. */
   @Type(() => Number) @IsInt() @Min(1) @Max(256)
   ORDER_WORKER_CONCURRENCY = 16;
 
-  /** Orders per second the drain writes at most, across all order processes (BullMQ's limiter: the leaky bucket). */
+  /** Orders per second one order process writes at most (the funnel's leaky bucket in front of MySQL). */
   @Type(() => Number) @IsInt() @Min(1)
   ORDER_DRAIN_RATE_PER_SECOND = 2000;
 
