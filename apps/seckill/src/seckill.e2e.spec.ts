@@ -213,6 +213,20 @@ describe('seckill purchase', () => {
     const missing = await call(`${seckill.url}/api/activities/${activity.id}/purchase`, { token: mintToken(base, user), body: {} });
     assert.equal(missing.status, 400);
     assert.equal(missing.body.code, 'VALIDATION_FAILED');
+    // Bodies the fast path declines reach the controller, whose pipe answers with the details.
+    for (const body of [{ token: good, extra: 1 }, { token: 42 }, { token: '' }, [good]]) {
+      const bad = await call<{ code: string; details: unknown[] }>(`${seckill.url}/api/activities/${activity.id}/purchase`, {
+        token: mintToken(base, user),
+        body,
+      });
+      assert.equal(bad.status, 400, JSON.stringify(body));
+      assert.equal(bad.body.code, 'VALIDATION_FAILED');
+      assert.ok(Array.isArray(bad.body.details) && bad.body.details.length > 0);
+    }
+    const anonymous = await call(`${seckill.url}/api/activities/${activity.id}/purchase`, { body: { token: good } });
+    assert.equal(anonymous.status, 401);
+    const badId = await call(`${seckill.url}/api/activities/0/purchase`, { token: mintToken(base, user), body: { token: good } });
+    assert.equal(badId.status, 400);
     assert.equal(await stock(activity.id), 3);
     assert.equal(await stock(other.id), 3);
   });

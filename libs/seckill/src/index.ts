@@ -1,4 +1,4 @@
 export * from './seckill.module';
 export * from './purchase-token';
 export * from './order-relay.service';
-export * from './sold-out-fast-path';
+export * from './purchase-fast-path';
