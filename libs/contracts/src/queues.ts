@@ -47,10 +47,10 @@ export const ORDER_CREATE_JOB_OPTIONS = {
  * each named `<activityId>-<key of its first reservation>` (the relay's keys are stream entry ids; by default the
  * reservation id), so that making the same jobs twice adds nothing.
  */
-export function orderCreateJobs(activityId: number, reservations: ReservationRef[], keys?: string[]) {
+export function orderCreateJobs(activityId: number, reservations: ReservationRef[], keys?: string[], batchSize = ORDER_BATCH_MAX) {
   const jobs = [];
-  for (let i = 0; i < reservations.length; i += ORDER_BATCH_MAX) {
-    const data: OrderCreateJob = { activityId, reservations: reservations.slice(i, i + ORDER_BATCH_MAX) };
+  for (let i = 0; i < reservations.length; i += batchSize) {
+    const data: OrderCreateJob = { activityId, reservations: reservations.slice(i, i + batchSize) };
     const jobId = `${activityId}-${keys?.[i] ?? reservations[i].reservationId}`;
     jobs.push({ name: 'create', data, opts: { ...ORDER_CREATE_JOB_OPTIONS, jobId } });
   }
