@@ -55,7 +55,8 @@ export class SoldOutRegistry implements OnModuleInit, OnApplicationShutdown {
   private async recheck(): Promise<void> {
     for (const id of this.soldOut) {
       try {
-        const record = await this.catalog.find(id);
+        // Any local copy will do (only its number of stock keys is needed), so this check adds no catalog reads.
+        const record = this.catalog.peek(id) ?? (await this.catalog.find(id));
         if (!record) {
           this.soldOut.delete(id);
           continue;
