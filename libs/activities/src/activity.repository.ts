@@ -2,17 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CORE_DB, PrismaClient } from '@seckill/platform';
 import { ActivityRecord, toRecord } from './activity-record';
 
-export interface NewActivity {
-  title: string;
-  description: string;
-  priceCents: number;
-  originalPriceCents: number | null;
-  stock: number;
-  stockShards: number;
-  startAt: Date;
-  endAt: Date;
-  paymentTimeoutSeconds: number;
-}
+/** An activity to create: a record without its id, with Date times as MySQL takes them. */
+export type NewActivity = Omit<ActivityRecord, 'id' | 'startAt' | 'endAt'> & { startAt: Date; endAt: Date };
 
 export type ActivityChanges = Partial<Omit<NewActivity, 'description'>> & { description?: string };
 
