@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { OrdersModule } from '@seckill/orders';
-import { AppConfig, PlatformModule, QueueModule } from '@seckill/platform';
+import { AppConfig, PlatformModule } from '@seckill/platform';
 
 /** Composition root of the order service: the order API and the order workers. */
 @Module({})
@@ -10,7 +10,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forRoot({ service: 'order', needs: { database: true, redis: true }, config }),
-        QueueModule.forRoot(),
         OrdersModule,
       ],
     };

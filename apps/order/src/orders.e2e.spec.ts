@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { ActivityCache, ActivityRecord, ActivityRepository } from '@seckill/activities';
-import { OrderCreateJob, orderCreateJobs } from '@seckill/contracts';
+import { OrderCreateJob, orderCreateJobs, QUEUES } from '@seckill/contracts';
 import { OrderRepository, OrderView } from '@seckill/order-store';
-import { AppConfig, ORDER_CREATE_QUEUE, ORDER_SHARD_DBS, Prisma, PrismaClient } from '@seckill/platform';
+import { AppConfig, ORDER_SHARD_DBS, Prisma, PrismaClient } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import {
   call,
@@ -82,7 +83,7 @@ before(async () => {
   app = await startTestApp('order', AppModule.register(config), config);
   stock = app.app.get(StockService, { strict: false });
   orders = app.app.get(OrderRepository, { strict: false });
-  queue = app.app.get(ORDER_CREATE_QUEUE, { strict: false });
+  queue = app.app.get(getQueueToken(QUEUES.orderCreate), { strict: false });
 });
 
 after(async () => {

@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
 import { Queue, UnrecoverableError } from 'bullmq';
-import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, OrderTimeoutJob, ReservationRef } from '@seckill/contracts';
+import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, OrderTimeoutJob, QUEUES, ReservationRef } from '@seckill/contracts';
 import { OrderRow, OrderWriter, WorkerIdLease } from '@seckill/order-store';
 import { LeakyBucket } from '@seckill/flow-control';
-import { AppConfig, ORDER_CREATE_QUEUE, ORDER_TIMEOUT_QUEUE } from '@seckill/platform';
+import { AppConfig } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import { ActivityLookup } from './activity-lookup';
 
@@ -33,8 +34,8 @@ export class OrderCreationService {
     private readonly ids: WorkerIdLease,
     private readonly activities: ActivityLookup,
     private readonly stock: StockService,
-    @Inject(ORDER_TIMEOUT_QUEUE) private readonly timeouts: Queue<OrderTimeoutJob>,
-    @Inject(ORDER_CREATE_QUEUE) private readonly creates: Queue<OrderCreateJob>,
+    @InjectQueue(QUEUES.orderTimeout) private readonly timeouts: Queue<OrderTimeoutJob>,
+    @InjectQueue(QUEUES.orderCreate) private readonly creates: Queue<OrderCreateJob>,
   ) {
     this.drain = new LeakyBucket(config.ORDER_DRAIN_RATE_PER_SECOND);
   }

@@ -17,7 +17,7 @@ import { ReservationSweeper } from './reservation.sweeper';
 
 /**
  * The order service's features: the order-create drain, unpaid-order timeouts, the sweeper, and the shopper's
- * order API. Producers of the queues (QueueModule) must be imported by the app too.
+ * order API. Its queues (consumed and produced) are @nestjs/bullmq's.
  */
 @Module({
   imports: [

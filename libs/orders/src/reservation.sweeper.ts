@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob } from '@seckill/contracts';
+import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, QUEUES } from '@seckill/contracts';
 import { OrderRepository } from '@seckill/order-store';
-import { AppConfig, MetricsService, ORDER_CREATE_QUEUE } from '@seckill/platform';
+import { AppConfig, MetricsService } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 
 /**
@@ -24,7 +25,7 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
     private readonly config: AppConfig,
     private readonly stock: StockService,
     private readonly orders: OrderRepository,
-    @Inject(ORDER_CREATE_QUEUE) private readonly queue: Queue<OrderCreateJob>,
+    @InjectQueue(QUEUES.orderCreate) private readonly queue: Queue<OrderCreateJob>,
     metrics: MetricsService,
   ) {
     this.requeued = metrics.counter('orders_sweeper_requeued_total', 'Reservations the sweeper handed to the queue again', []);
