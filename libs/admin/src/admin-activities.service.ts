@@ -109,8 +109,7 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
   }
 
   private async view(record: ActivityRecord): Promise<ActivityView> {
-    const remaining = (await this.stock.remaining(record.id, record.stockShards)) ?? record.stock;
-    return toActivityView(record, remaining, Date.now());
+    return toActivityView(record, await this.stock.available(record), Date.now());
   }
 }
 

@@ -36,13 +36,12 @@ export class ReconciliationService {
   async reconcile(activityId: number): Promise<Reconciliation> {
     const activity = await this.activities.findById(activityId);
     if (!activity) throw new DomainError('NOT_FOUND', `no activity ${activityId}`);
-    const [remainingOrNull, reserved, orders, counts] = await Promise.all([
-      this.stock.remaining(activityId, activity.stockShards),
+    const [remaining, reserved, orders, counts] = await Promise.all([
+      this.stock.available(activity),
       this.stock.holders(activityId),
       this.orders.countByActivity(activityId),
       this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
     ]);
-    const remaining = remainingOrNull ?? activity.stock;
     const inFlight = Object.values(counts).reduce((sum, n) => sum + n, 0);
     const live = orders.pendingPayment + orders.paid;
     const mismatches: string[] = [];

@@ -32,6 +32,6 @@ export class CatalogQueries {
   /** From memory once sold out; else from Redis; the full stock while the activity is not loaded yet. */
   private async remaining(record: ActivityRecord): Promise<number> {
     if (this.soldOut.has(record.id)) return 0;
-    return (await this.stockService.remaining(record.id, record.stockShards)) ?? record.stock;
+    return this.stockService.available(record);
   }
 }

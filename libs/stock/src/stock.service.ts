@@ -142,6 +142,11 @@ export class StockService {
     return values.reduce((sum, value) => sum + Number(value ?? 0), 0);
   }
 
+  /** Units a shopper can still buy: what Redis holds, or the whole stock while the activity is not loaded yet. */
+  async available(activity: Pick<StockActivity, 'id' | 'stock' | 'stockShards'>): Promise<number> {
+    return (await this.remaining(activity.id, activity.stockShards)) ?? activity.stock;
+  }
+
   /** The user's latest reservation in the activity, as the result endpoint reports it. */
   async result(activityId: number, userId: string): Promise<ReservationResult> {
     const keys = this.keysFor(activityId, 1);
