@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { OrderRepository, OrderView, toOrderView } from '@seckill/order-store';
+import { MAX_ORDER_ID, OrderRepository, OrderView, toOrderView } from '@seckill/order-store';
 import { ORDER_CREATE_QUEUE, ORDER_TIMEOUT_QUEUE } from '@seckill/platform';
 
 export interface FailedJobView {
@@ -11,8 +11,6 @@ export interface FailedJobView {
   attemptsMade: number;
   failedAt: string | null;
 }
-
-const MAX_ORDER_ID = 2n ** 63n - 1n;
 
 /** The operator's view of orders across every shard, and of the order queues. */
 @Injectable()

@@ -11,6 +11,10 @@ export const ORDER_ID_EPOCH_MS = Date.UTC(2026, 0, 1);
 const WORKER_BITS = 5n;
 const SEQUENCE_BITS = 7n;
 export const MAX_WORKERS = 1 << Number(WORKER_BITS);
+/** Order ids are signed 64-bit: a larger decimal is no order of ours. */
+export const MAX_ORDER_ID = 2n ** 63n - 1n;
+/** An order id as a decimal string (what the API takes in paths and cursors). */
+export const ORDER_ID_PATTERN = /^[1-9][0-9]{0,18}$/;
 const MAX_SEQUENCE = (1 << Number(SEQUENCE_BITS)) - 1;
 
 export class OrderIdGenerator {

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { SwitchesService } from '@seckill/flow-control';
-import { OrderRepository, OrderRow, OrderView, toOrderView } from '@seckill/order-store';
+import { MAX_ORDER_ID, OrderRepository, OrderRow, OrderView, toOrderView } from '@seckill/order-store';
 import { DomainError, Principal } from '@seckill/platform';
 import { OrderCancellationService } from './order-cancellation.service';
 
 const DEFAULT_PAGE = 20;
-/** Order ids are signed 64-bit: a larger decimal is no order of ours. */
-const MAX_ORDER_ID = 2n ** 63n - 1n;
 
 /** A shopper's own orders: list, read, cancel. Another shopper's order is 404, as if it did not exist. */
 @Injectable()

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ORDER_ID_PATTERN } from '@seckill/order-store';
 import { Type } from 'class-transformer';
 import { IsDate, IsDefined, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
@@ -102,7 +103,7 @@ export class AdminOrdersQuery {
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional() @Matches(/^[1-9][0-9]{0,18}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  @IsOptional() @Matches(ORDER_ID_PATTERN, { message: 'cursor must be the nextCursor of a previous page' })
   cursor?: string;
 
   @ApiPropertyOptional()

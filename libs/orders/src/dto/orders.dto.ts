@@ -1,12 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-
-const ORDER_ID = /^[1-9][0-9]{0,18}$/;
+import { ORDER_ID_PATTERN } from '@seckill/order-store';
 
 export class OrderIdParams {
   @ApiProperty({ description: 'decimal string' })
-  @Matches(ORDER_ID, { message: 'id must be a decimal order id' })
+  @Matches(ORDER_ID_PATTERN, { message: 'id must be a decimal order id' })
   id!: string;
 }
 
@@ -16,6 +15,6 @@ export class ListOrdersQuery {
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional() @Matches(ORDER_ID, { message: 'cursor must be the nextCursor of a previous page' })
+  @IsOptional() @Matches(ORDER_ID_PATTERN, { message: 'cursor must be the nextCursor of a previous page' })
   cursor?: string;
 }
