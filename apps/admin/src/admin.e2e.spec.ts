@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ActivityView } from '@seckill/contracts';
-import { OrderIdGenerator, OrderRepository, OrderView } from '@seckill/order-store';
+import { OrderIdGenerator, OrderView, OrderWriter } from '@seckill/order-store';
 import { AppConfig } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import { call, createTestConfig, createTestDatabases, dropTestResources, mintToken, startTestApp, TestApp } from '@seckill/testing';
@@ -117,14 +117,14 @@ describe('admin reconciliation and orders across shards', () => {
     const id = created.body.id;
     await call(`${app.url}/api/admin/activities/${id}/prewarm`, { method: 'POST', token: admin });
     const stock = app.app.get(StockService, { strict: false });
-    const orders = app.app.get(OrderRepository, { strict: false });
+    const writer = app.app.get(OrderWriter, { strict: false });
     const ids = new OrderIdGenerator(31);
     for (const user of [101, 102, 103, 104]) {
       const outcome = await stock.reserve(id, 1, { userId: String(user), reservationId: randomUUID(), now: Date.now(), activityRateLimit: 0 });
       assert.equal(outcome.code, 'OK');
       if (outcome.code !== 'OK') continue;
       const userId = BigInt(user);
-      await orders.insertOnce({
+      await writer.write({
         id: ids.next(userId),
         reservationId: outcome.reservationId,
         activityId: id,
@@ -143,7 +143,7 @@ describe('admin reconciliation and orders across shards', () => {
     assert.deepEqual(good.body.orders, { pendingPayment: 4, paid: 0, cancelled: 0 });
 
     // An order MySQL has but Redis never reserved: an oversell waiting to happen.
-    await orders.insertOnce({
+    await writer.write({
       id: ids.next(999n),
       reservationId: randomUUID(),
       activityId: id,

@@ -11,8 +11,8 @@ const LINGER_MS = 2;
 
 /**
  * Gathers the orders that concurrent jobs create into one multi-row INSERT per table (the drain's cost is per
- * statement far more than per row) and answers each job with its own row. Idempotent like insertOnce: INSERT
- * IGNORE on the reservation and (activity, user, live) keys; when some rows were ignored, the batch is read back by
+ * statement far more than per row) and answers each job with its own row. Idempotent: INSERT IGNORE on the
+ * reservation and (activity, user, live) keys; when some rows were ignored, the batch is read back by
  * reservation id, so a replayed reservation gets the order that already exists.
  */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, ORDER_SHARD_DBS, Prisma, PrismaClient } from '@seckill/platform';
-import { NewOrder, OrderRow, OrderState } from './order-record';
+import { OrderRow, OrderState } from './order-record';
 import { ShardLocation, ShardRouter } from './shard-router';
 
 const COLUMNS = Prisma.raw(
@@ -42,21 +42,6 @@ export class OrderRepository {
     if (reservationIds.length === 0) return [];
     return this.db(at).$queryRaw<OrderRow[]>`
       SELECT ${COLUMNS} FROM ${Prisma.raw(at.tableName)} WHERE reservation_id IN (${Prisma.join(reservationIds)})`;
-  }
-
-  /**
-   * Inserts the order for a reservation, once: replaying the same reservation finds the existing row (unique
-   * reservation_id), and at most one live order per (activity, user) exists (unique key with `live`).
-   * Returns the order of that reservation, or null if the user already holds another live order of the activity.
-   */
-  async insertOnce(order: NewOrder): Promise<OrderRow | null> {
-    const at = this.router.forUser(order.userId);
-    const table = Prisma.raw(at.tableName);
-    await this.db(at).$executeRaw`
-      INSERT IGNORE INTO ${table} (id, reservation_id, activity_id, user_id, price_cents, status, live, created_at, expires_at)
-      VALUES (${order.id}, ${order.reservationId}, ${order.activityId}, ${order.userId}, ${order.priceCents},
-              'PENDING_PAYMENT', 1, ${order.createdAt}, ${order.expiresAt})`;
-    return this.findByReservation(order.userId, order.reservationId);
   }
 
   async findByReservation(userId: bigint, reservationId: string): Promise<OrderRow | null> {

@@ -1,4 +1,3 @@
 export * from './seckill.module';
 export * from './purchase-token';
-export * from './order-relay.service';
 export * from './purchase-fast-path';
