@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ActivityView } from '@seckill/contracts';
+import { defaultSwitchValues } from '@seckill/flow-control';
 import { OrderIdGenerator, OrderView, OrderWriter } from '@seckill/order-store';
 import { AppConfig } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
@@ -99,7 +100,7 @@ describe('admin activities', () => {
 
   it('reads and sets switches, refusing unknown names and bad values', async () => {
     const all = await call<Record<string, unknown>>(`${app.url}/api/admin/switches`, { token: admin });
-    assert.deepEqual(all.body, { registration: true, orderQueries: true, purchaseShedPercent: 0 });
+    assert.deepEqual(all.body, defaultSwitchValues());
     const set = await call(`${app.url}/api/admin/switches/purchaseShedPercent`, { method: 'PUT', token: admin, body: { value: 30 } });
     assert.equal(set.status, 200);
     assert.equal(set.body.purchaseShedPercent, 30);

@@ -321,6 +321,55 @@ describe('seckill purchase', () => {
     assert.equal((await purchase(seckill, activity.id, 701)).status, 202);
   });
 
+  it('degrades the non-core reads by switch: catalog from its caches only, token issuance paused, result polling slowed', async () => {
+    const switches = seckill.app.get(SwitchesService, { strict: false });
+    const cachedActivity = await createActivity({ stock: 5 });
+    await prewarm(cachedActivity.id);
+    assert.equal((await call(`${seckill.url}/api/activities/${cachedActivity.id}`)).status, 200);
+    assert.equal((await call(`${seckill.url}/api/activities`)).status, 200);
+    const uncached = await createActivity({ stock: 5 });
+    try {
+      await switches.set('catalogCacheOnly', true);
+      const selects = await selectsByUser();
+      const fromCache = await call<ActivityView>(`${seckill.url}/api/activities/${cachedActivity.id}`);
+      assert.equal(fromCache.status, 200);
+      assert.equal(fromCache.body.remaining, 5);
+      assert.equal((await call(`${seckill.url}/api/activities/${cachedActivity.id}/stock`)).status, 200);
+      assert.equal((await call(`${seckill.url}/api/activities`)).status, 200, 'the last list, whatever its age');
+      const miss = await call(`${seckill.url}/api/activities/${uncached.id}`);
+      assert.equal(miss.status, 503);
+      assert.equal(miss.body.code, 'DEGRADED');
+      assert.ok(Number(miss.headers.get('retry-after')) >= 1);
+      assert.equal((await call(`${seckill.url}/api/activities/999999`)).status, 404);
+      assert.equal(await selectsByUser(), selects, 'no catalog read reached MySQL');
+
+      await switches.set('tokenIssuance', false);
+      const paused = await call(`${seckill.url}/api/activities/${cachedActivity.id}/token`, { method: 'POST', token: mintToken(base, 901) });
+      assert.equal(paused.status, 503);
+      assert.equal(paused.body.code, 'DEGRADED');
+      assert.equal(paused.headers.get('retry-after'), '5');
+      // The purchase is core: a shopper who holds a token still buys.
+      assert.equal((await purchase(seckill, cachedActivity.id, 901)).status, 202);
+
+      await switches.set('resultPollSeconds', 5);
+      const result = () => call(`${seckill.url}/api/activities/${cachedActivity.id}/result`, { token: mintToken(base, 901) });
+      assert.equal((await result()).status, 200);
+      const tooSoon = await result();
+      assert.equal(tooSoon.status, 503);
+      assert.equal(tooSoon.body.code, 'DEGRADED');
+      assert.ok(Number(tooSoon.headers.get('retry-after')) >= 1 && Number(tooSoon.headers.get('retry-after')) <= 5);
+      const other = await call(`${seckill.url}/api/activities/${cachedActivity.id}/result`, { token: mintToken(base, 902) });
+      assert.equal(other.status, 200, 'each shopper has an allowance of their own');
+    } finally {
+      await switches.set('catalogCacheOnly', false);
+      await switches.set('tokenIssuance', true);
+      await switches.set('resultPollSeconds', 0);
+    }
+    assert.equal((await call(`${seckill.url}/api/activities/${uncached.id}`)).status, 200);
+    assert.equal((await call(`${seckill.url}/api/activities/${cachedActivity.id}/token`, { method: 'POST', token: mintToken(base, 903) })).status, 200);
+    assert.equal((await call(`${seckill.url}/api/activities/${cachedActivity.id}/result`, { token: mintToken(base, 901) })).status, 200);
+  });
+
   it('limits purchases per address with 429 and Retry-After, and counts outcomes in /metrics', async () => {
     const config = Object.assign(new AppConfig(), seckillConfig, { RATE_LIMIT_IP_ALLOWLIST: [], RATE_LIMIT_PER_IP_PER_SECOND: 2 });
     const limited = await startTestApp('seckill', AppModule.register(config), config, configureSeckill);

@@ -6,6 +6,7 @@ import { ActivityIdPipe } from './dto/activity-id.pipe';
 import { PurchaseAccepted, PurchaseDto, PurchaseTokenResponse } from './dto/purchase.dto';
 import { CatalogQueries } from './catalog.queries';
 import { PurchaseService } from './purchase.service';
+import { ReadDegradation } from './read-degradation';
 
 @ApiTags('activities')
 @Controller('api/activities')
@@ -13,6 +14,7 @@ export class ActivitiesController {
   constructor(
     private readonly catalog: CatalogQueries,
     private readonly purchases: PurchaseService,
+    private readonly degradation: ReadDegradation,
   ) {}
 
   @Get()
@@ -38,6 +40,7 @@ export class ActivitiesController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The per-user purchase token, once the activity has started' })
   token(@Param('id', ActivityIdPipe) id: number, @CurrentUser() user: Principal): Promise<PurchaseTokenResponse> {
+    this.degradation.assertTokensIssued();
     return this.purchases.issueToken(id, user);
   }
 
@@ -59,6 +62,7 @@ export class ActivitiesController {
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
   result(@Param('id', ActivityIdPipe) id: number, @CurrentUser() user: Principal): Promise<ReservationResult> {
+    this.degradation.assertResultPoll(user.userId);
     return this.purchases.result(id, user);
   }
 }

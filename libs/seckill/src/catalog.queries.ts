@@ -3,6 +3,7 @@ import { ActivityRecord, toActivityView } from '@seckill/activities';
 import { ActivityView } from '@seckill/contracts';
 import { StockService } from '@seckill/stock';
 import { CatalogService } from './catalog.service';
+import { ReadDegradation } from './read-degradation';
 import { SoldOutRegistry } from './sold-out.registry';
 
 /** Read side of the catalog: activities with what is left of their stock. */
@@ -12,21 +13,27 @@ export class CatalogQueries {
     private readonly catalog: CatalogService,
     private readonly stockService: StockService,
     private readonly soldOut: SoldOutRegistry,
+    private readonly degradation: ReadDegradation,
   ) {}
 
   async list(): Promise<ActivityView[]> {
-    const records = await this.catalog.all();
+    const records = this.degradation.catalogCacheOnly ? this.catalog.cachedAll() : await this.catalog.all();
     const now = Date.now();
     return Promise.all(records.map(async (record) => toActivityView(record, await this.remaining(record), now)));
   }
 
   async view(id: number): Promise<ActivityView> {
-    const record = await this.catalog.get(id);
+    const record = await this.record(id);
     return toActivityView(record, await this.remaining(record), Date.now());
   }
 
   async stock(id: number): Promise<{ remaining: number }> {
-    return { remaining: await this.remaining(await this.catalog.get(id)) };
+    return { remaining: await this.remaining(await this.record(id)) };
+  }
+
+  /** From the caches alone while the catalogCacheOnly switch is on (plan level 1), else through every level. */
+  private record(id: number): Promise<ActivityRecord> {
+    return this.degradation.catalogCacheOnly ? this.catalog.cached(id) : this.catalog.get(id);
   }
 
   /** From memory once sold out; else from Redis; the full stock while the activity is not loaded yet. */

@@ -74,7 +74,8 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
     if (!Number.isInteger(id)) return;
     this.bloom.add(String(id));
     this.local.delete(id);
-    this.list = undefined;
+    // Expired rather than dropped: while catalogCacheOnly is on, the last list is still served (see cachedAll).
+    if (this.list) this.list.expiresAt = 0;
   }
 
   /** The activity, or 404 NOT_FOUND. Normally answered from memory. */
@@ -101,6 +102,34 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
       this.inflight.set(id, pending);
     }
     return pending;
+  }
+
+  /**
+   * The activity from the caches alone, never from MySQL (the catalogCacheOnly switch): the in-process copy whatever
+   * its age, else the shared Redis copy; 404 for an id the bloom filter or a cached miss rules out, 503 DEGRADED
+   * when neither cache has it.
+   */
+  async cached(id: number): Promise<ActivityRecord> {
+    const entry = this.local.get(id);
+    if (entry) {
+      this.metrics.catalogReads.inc({ level: 'memory' });
+      if (entry.value) return entry.value;
+    } else if (this.bloom.has(String(id))) {
+      const shared = await this.cache.read(id);
+      if (!shared) throw new DomainError('DEGRADED', 'the catalog is served from its caches only right now', { retryAfterSeconds: 5 });
+      this.metrics.catalogReads.inc({ level: 'redis' });
+      const record = this.remember(id, shared.found ? shared.record : null);
+      if (record) return record;
+    } else {
+      this.metrics.bloomRejections.inc();
+    }
+    throw new DomainError('NOT_FOUND', `no activity ${id}`);
+  }
+
+  /** The last list this instance built, whatever its age (catalogCacheOnly); 503 DEGRADED when it has none. */
+  cachedAll(): ActivityRecord[] {
+    if (!this.list) throw new DomainError('DEGRADED', 'the catalog is served from its caches only right now', { retryAfterSeconds: 5 });
+    return this.list.value;
   }
 
   /** The in-memory copy of an activity, whatever its age, without any I/O (null when there is none). */

@@ -8,6 +8,7 @@ import { CatalogService } from './catalog.service';
 import { ChannelSubscriber } from './channel-subscriber';
 import { OrderRelay } from './order-relay.service';
 import { PurchaseService } from './purchase.service';
+import { ReadDegradation } from './read-degradation';
 import { SeckillMetrics } from './seckill.metrics';
 import { SoldOutRegistry } from './sold-out.registry';
 
@@ -22,6 +23,7 @@ import { SoldOutRegistry } from './sold-out.registry';
     CatalogQueries,
     SoldOutRegistry,
     PurchaseService,
+    ReadDegradation,
     OrderRelay,
   ],
 })

@@ -6,6 +6,7 @@ import Redis from 'ioredis';
 import { DomainError, PlatformModule, RedisKeys, redisOptions } from '@seckill/platform';
 import { createTestConfig, deleteRedisPrefix } from '@seckill/testing';
 import { SwitchesModule } from './switches.module';
+import { defaultSwitchValues } from './switches';
 import { SwitchesService } from './switches.service';
 
 /** Polls until `check` passes or `withinMs` has gone by; returns how long it took. */
@@ -53,7 +54,7 @@ describe('SwitchesService (real Redis)', () => {
   });
 
   it('starts at the defaults when nothing is stored', () => {
-    assert.deepEqual(b.all(), { registration: true, orderQueries: true, purchaseShedPercent: 0 });
+    assert.deepEqual(b.all(), defaultSwitchValues());
   });
 
   it('a change on one instance reaches the other within a second', async () => {
@@ -64,7 +65,7 @@ describe('SwitchesService (real Redis)', () => {
 
     await b.set('registration', false);
     await eventually(() => a.get('registration') === false, 1000);
-    assert.deepEqual(a.all(), { registration: false, orderQueries: true, purchaseShedPercent: 40 });
+    assert.deepEqual(a.all(), { ...defaultSwitchValues(), registration: false, purchaseShedPercent: 40 });
   });
 
   it('refuses a bad value and changes nothing', async () => {

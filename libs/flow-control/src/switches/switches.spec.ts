@@ -4,8 +4,17 @@ import { SWITCHES, decodeSwitchValue, defaultSwitchValues, isSwitchName, shouldS
 
 describe('switch definitions', () => {
   it('has the switches of the contract with their defaults', () => {
-    assert.deepEqual(defaultSwitchValues(), { registration: true, orderQueries: true, purchaseShedPercent: 0 });
-    assert.deepEqual(Object.keys(SWITCHES).sort(), ['orderQueries', 'purchaseShedPercent', 'registration']);
+    assert.deepEqual(defaultSwitchValues(), {
+      registration: true,
+      orderQueries: true,
+      purchaseShedPercent: 0,
+      resultPollSeconds: 0,
+      catalogCacheOnly: false,
+      tokenIssuance: true,
+      clientDropPercent: 0,
+      autoDegradeMinutes: 0,
+    });
+    assert.deepEqual(Object.keys(SWITCHES).sort(), Object.keys(defaultSwitchValues()).sort());
   });
 
   it('knows its names, and only its own', () => {
@@ -26,6 +35,9 @@ describe('switch definitions', () => {
     assert.match(switchValueProblem('purchaseShedPercent', 12.5) ?? '', /integer from 0 to 100/);
     assert.match(switchValueProblem('purchaseShedPercent', '50') ?? '', /got "50"/);
     assert.match(switchValueProblem('purchaseShedPercent', true) ?? '', /integer/);
+    assert.match(switchValueProblem('resultPollSeconds', 61) ?? '', /integer from 0 to 60, got 61/);
+    assert.match(switchValueProblem('clientDropPercent', -5) ?? '', /integer from 0 to 100/);
+    assert.match(switchValueProblem('catalogCacheOnly', 1) ?? '', /catalogCacheOnly must be a boolean/);
   });
 
   it('reads stored values back, refusing malformed ones', () => {

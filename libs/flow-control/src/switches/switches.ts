@@ -41,6 +41,43 @@ export const SWITCHES = {
     max: 100,
     description: 'Share of purchases, in percent, shed with 503 DEGRADED before any work.',
   },
+  resultPollSeconds: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 60,
+    description:
+      "Result polling slowed: each shopper's result is answered at most once per this many seconds per instance " +
+      '(sooner: 503 DEGRADED with Retry-After); 0 = no limit.',
+  },
+  catalogCacheOnly: {
+    type: 'boolean',
+    default: false,
+    description:
+      'Catalog reads (list, activity, stock) are served from the in-process and Redis copies only, never from MySQL; ' +
+      'a miss answers 503 DEGRADED. Purchases are not affected.',
+  },
+  tokenIssuance: {
+    type: 'boolean',
+    default: true,
+    description: "Purchase tokens are issued (false pauses the sale's entrance: 503 DEGRADED).",
+  },
+  clientDropPercent: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 100,
+    description: 'Share of clicks, in percent, that well-behaved clients drop before sending (GET /api/client-config).',
+  },
+  autoDegradeMinutes: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 60,
+    description:
+      "Plan level 1 is entered automatically this many minutes before each activity's start and left as many " +
+      'minutes after (0 = off).',
+  },
 } as const satisfies Record<string, SwitchDefinition>;
 
 /** The name of a switch. */
@@ -65,6 +102,11 @@ export function defaultSwitchValues(): SwitchValues {
     registration: SWITCHES.registration.default,
     orderQueries: SWITCHES.orderQueries.default,
     purchaseShedPercent: SWITCHES.purchaseShedPercent.default,
+    resultPollSeconds: SWITCHES.resultPollSeconds.default,
+    catalogCacheOnly: SWITCHES.catalogCacheOnly.default,
+    tokenIssuance: SWITCHES.tokenIssuance.default,
+    clientDropPercent: SWITCHES.clientDropPercent.default,
+    autoDegradeMinutes: SWITCHES.autoDegradeMinutes.default,
   };
 }
 
