@@ -1,5 +1,6 @@
 import 'reflect-metadata';
+import { configureAdmin } from '@seckill/admin';
 import { runService } from '@seckill/platform';
 import { AppModule } from './app.module';
 
-void runService('admin', (config) => AppModule.register(config));
+void runService('admin', (config) => AppModule.register(config), configureAdmin);

@@ -3,6 +3,7 @@ import { ActivityCache, ActivityChanges, ActivityRecord, ActivityRepository, toA
 import { ActivityView } from '@seckill/contracts';
 import { AppConfig, DomainError } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
+import { Actor, AuditService } from './audit/audit.service';
 import { CreateActivityDto, UpdateActivityDto } from './dto/activity.dto';
 
 const DEFAULT_PAYMENT_TIMEOUT_SECONDS = 900;
@@ -17,6 +18,7 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
     private readonly repository: ActivityRepository,
     private readonly cache: ActivityCache,
     private readonly stock: StockService,
+    private readonly audit: AuditService,
   ) {}
 
   /** `npm start` (SEED_DEMO) gets one demo activity that a shopper can buy from a minute after start. */
@@ -37,7 +39,7 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
     this.logger.log(`seeded demo activity ${demo.id} starting at ${demo.startAt}`);
   }
 
-  async create(input: CreateActivityDto): Promise<ActivityView> {
+  async create(input: CreateActivityDto, actor: Actor = 'system'): Promise<ActivityView> {
     assertWindow(input.startAt, input.endAt);
     const record = await this.repository.create({
       title: input.title,
@@ -53,7 +55,9 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
     await this.cache.changed(record.id);
     // Starting soon: load it now rather than at the scheduler's next pass.
     if (record.startAt - Date.now() <= this.config.PREWARM_AHEAD_SECONDS * 1000) await this.stock.prewarm(record);
-    return this.view(record);
+    const view = await this.view(record);
+    await this.audit.record(actor, 'activity.create', `activity:${record.id}`, null, view);
+    return view;
   }
 
   async list(): Promise<ActivityView[]> {
@@ -68,8 +72,9 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
    * Title and description may change at any time; price, stock, shards, times and payment timeout only before
    * the start (409 ALREADY_STARTED after; the check is part of the UPDATE, so it cannot race the start).
    */
-  async update(id: number, changes: UpdateActivityDto): Promise<ActivityView> {
+  async update(id: number, changes: UpdateActivityDto, actor: Actor = 'system'): Promise<ActivityView> {
     const current = await this.find(id);
+    const before = await this.view(current);
     const { title, description, ...saleChanges } = changes;
     const hasSaleChanges = Object.values(saleChanges).some((value) => value !== undefined);
     let record: ActivityRecord | null = current;
@@ -93,13 +98,18 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
       record = await this.repository.updateText(id, { title, description });
       await this.cache.changed(id);
     }
-    return this.view(record ?? current);
+    const after = await this.view(record ?? current);
+    await this.audit.record(actor, 'activity.update', `activity:${id}`, before, after);
+    return after;
   }
 
   /** Loads the stock into Redis; idempotent (never resets units already sold). */
-  async prewarm(id: number): Promise<{ remaining: number }> {
+  async prewarm(id: number, actor: Actor = 'system'): Promise<{ remaining: number }> {
     const record = await this.find(id);
-    return { remaining: await this.stock.prewarm(record) };
+    const before = await this.stock.remaining(record.id, record.stockShards);
+    const remaining = await this.stock.prewarm(record);
+    await this.audit.record(actor, 'activity.prewarm', `activity:${id}`, { loaded: before !== null, remaining: before }, { loaded: true, remaining });
+    return { remaining };
   }
 
   private async find(id: number): Promise<ActivityRecord> {

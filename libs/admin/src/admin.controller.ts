@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ActivityView } from '@seckill/contracts';
-import { SwitchesService } from '@seckill/flow-control';
-import { JwtAuthGuard, Roles } from '@seckill/platform';
+import { SWITCHES, SwitchValues } from '@seckill/flow-control';
+import { CurrentUser, JwtAuthGuard, Principal, Roles } from '@seckill/platform';
+import { OrderView } from '@seckill/order-store';
 import { AdminActivitiesService } from './admin-activities.service';
 import { AdminOrdersService, FailedJobView } from './admin-orders.service';
 import {
@@ -15,7 +16,7 @@ import {
   UpdateActivityDto,
 } from './dto/activity.dto';
 import { Reconciliation, ReconciliationService } from './reconciliation.service';
-import { OrderView } from '@seckill/order-store';
+import { AdminSwitchesService } from './switches/admin-switches.service';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -25,14 +26,14 @@ import { OrderView } from '@seckill/order-store';
 export class AdminController {
   constructor(
     private readonly activities: AdminActivitiesService,
-    private readonly switches: SwitchesService,
+    private readonly switches: AdminSwitchesService,
     private readonly reconciliation: ReconciliationService,
     private readonly orders: AdminOrdersService,
   ) {}
 
   @Post('activities')
-  create(@Body() body: CreateActivityDto): Promise<ActivityView> {
-    return this.activities.create(body);
+  create(@Body() body: CreateActivityDto, @CurrentUser() user: Principal): Promise<ActivityView> {
+    return this.activities.create(body, user);
   }
 
   @Get('activities')
@@ -46,24 +47,29 @@ export class AdminController {
   }
 
   @Patch('activities/:id')
-  update(@Param() params: ActivityIdParam, @Body() body: UpdateActivityDto): Promise<ActivityView> {
-    return this.activities.update(params.id, body);
+  update(@Param() params: ActivityIdParam, @Body() body: UpdateActivityDto, @CurrentUser() user: Principal): Promise<ActivityView> {
+    return this.activities.update(params.id, body, user);
   }
 
   @Post('activities/:id/prewarm')
   @HttpCode(200)
-  prewarm(@Param() params: ActivityIdParam): Promise<{ remaining: number }> {
-    return this.activities.prewarm(params.id);
+  prewarm(@Param() params: ActivityIdParam, @CurrentUser() user: Principal): Promise<{ remaining: number }> {
+    return this.activities.prewarm(params.id, user);
   }
 
   @Get('switches')
-  allSwitches(): Readonly<Record<string, boolean | number>> {
-    return this.switches.all();
+  allSwitches(): Readonly<SwitchValues> {
+    return this.switches.values();
+  }
+
+  @Get('switches/definitions')
+  switchDefinitions(): typeof SWITCHES {
+    return this.switches.definitions();
   }
 
   @Put('switches/:name')
-  setSwitch(@Param() params: SwitchNameParam, @Body() body: SwitchValueDto): Promise<Readonly<Record<string, boolean | number>>> {
-    return this.switches.set(params.name, body.value);
+  setSwitch(@Param() params: SwitchNameParam, @Body() body: SwitchValueDto, @CurrentUser() user: Principal): Promise<Readonly<SwitchValues>> {
+    return this.switches.set(user, params.name, body.value);
   }
 
   @Get('reconciliation')

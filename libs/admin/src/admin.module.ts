@@ -6,16 +6,47 @@ import { StockModule } from '@seckill/stock';
 import { AdminActivitiesService } from './admin-activities.service';
 import { AdminController } from './admin.controller';
 import { AdminOrdersService } from './admin-orders.service';
+import { AuditRepository } from './audit/audit.repository';
+import { AuditService } from './audit/audit.service';
+import { FailedJobsService } from './jobs/failed-jobs.service';
+import { OperationsController } from './operations.controller';
+import { AutoDegradeScheduler } from './plans/auto-degrade.scheduler';
+import { PlansService } from './plans/plans.service';
 import { ReconciliationService } from './reconciliation.service';
 import { PrewarmScheduler } from './prewarm.scheduler';
+import { LoginProxyController } from './session/login-proxy.controller';
+import { SessionController } from './session/session.controller';
+import { AdminStreamGuard } from './session/admin-stream.guard';
+import { StatsController } from './stats/stats.controller';
+import { StatsService } from './stats/stats.service';
+import { StatsStream } from './stats/stats.stream';
+import { AdminSwitchesService } from './switches/admin-switches.service';
+import { AdminMetrics } from './admin.metrics';
 
 /**
- * The admin service's API (activities, prewarm, switches, reconciliation, orders across shards, queues) and the
- * automatic prewarm ahead of each start. Needs QueueModule for the queue views.
+ * The admin service's API (activities, prewarm, switches, plans, audit, stats and their stream, reconciliation,
+ * orders across shards, queues and failed jobs, the operator's session), the automatic prewarm ahead of each start
+ * and the automatic degradation around it. Needs QueueModule for the queue views. The dashboard and the queue board
+ * are mounted by configureAdmin.
  */
 @Module({
   imports: [ActivitiesModule, StockModule, SwitchesModule, OrderStoreModule],
-  controllers: [AdminController],
-  providers: [AdminActivitiesService, PrewarmScheduler, ReconciliationService, AdminOrdersService],
+  controllers: [AdminController, OperationsController, StatsController, SessionController, LoginProxyController],
+  providers: [
+    AdminActivitiesService,
+    PrewarmScheduler,
+    ReconciliationService,
+    AdminOrdersService,
+    AdminSwitchesService,
+    AuditRepository,
+    AuditService,
+    PlansService,
+    AutoDegradeScheduler,
+    FailedJobsService,
+    StatsService,
+    StatsStream,
+    AdminStreamGuard,
+    AdminMetrics,
+  ],
 })
 export class AdminModule {}

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { MicroBatcher, Prisma } from '@seckill/platform';
+import { Injectable, Optional } from '@nestjs/common';
+import { LiveStats, MetricsService, MicroBatcher, Prisma } from '@seckill/platform';
 import { NewOrder, OrderRow } from './order-record';
 import { OrderRepository } from './order.repository';
 import { ShardLocation } from './shard-router';
@@ -18,8 +18,15 @@ const LINGER_MS = 2;
 @Injectable()
 export class OrderWriter {
   private readonly batchers = new Map<string, MicroBatcher<NewOrder, OrderRow | null>>();
+  private readonly created;
 
-  constructor(private readonly orders: OrderRepository) {}
+  constructor(
+    private readonly orders: OrderRepository,
+    @Optional() private readonly stats?: LiveStats,
+    @Optional() metrics?: MetricsService,
+  ) {
+    this.created = metrics?.counter('orders_created_total', 'Orders written (new rows; a replay that finds its order adds none)', []);
+  }
 
   /** The order of this reservation (existing or new), or null if the user holds another live order. */
   write(order: NewOrder): Promise<OrderRow | null> {
@@ -42,10 +49,23 @@ export class OrderWriter {
       INSERT IGNORE INTO ${Prisma.raw(at.tableName)} (id, reservation_id, activity_id, user_id, price_cents, status, live, created_at, expires_at)
       VALUES ${Prisma.join(values)}`;
     // Every row went in (the usual case): they are exactly what we wrote, no need to read them back.
-    if (inserted === orders.length) return orders.map(asNewRow);
+    if (inserted === orders.length) {
+      this.countCreated(orders);
+      return orders.map(asNewRow);
+    }
     const rows = await this.orders.findByReservations(at, orders.map((o) => o.reservationId));
     const byReservation = new Map(rows.map((row) => [row.reservation_id, row]));
-    return orders.map((o) => byReservation.get(o.reservationId) ?? null);
+    const found = orders.map((o) => byReservation.get(o.reservationId) ?? null);
+    // A row carrying the id this batch generated is one this batch inserted; any other was there before.
+    this.countCreated(orders.filter((o, index) => found[index]?.id === o.id));
+    return found;
+  }
+
+  /** Orders created: in the live stats per activity, and in /metrics. */
+  private countCreated(created: NewOrder[]): void {
+    this.created?.inc(created.length);
+    if (!this.stats) return;
+    for (const order of created) this.stats.addForActivity(order.activityId, 'created');
   }
 }
 

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig, ORDER_SHARD_DBS, Prisma, PrismaClient } from '@seckill/platform';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { AppConfig, LiveStats, ORDER_SHARD_DBS, Prisma, PrismaClient } from '@seckill/platform';
 import { OrderRow, OrderState } from './order-record';
 import { ShardLocation, ShardRouter } from './shard-router';
 
@@ -24,6 +24,7 @@ export class OrderRepository {
   constructor(
     config: AppConfig,
     @Inject(ORDER_SHARD_DBS) private readonly shards: PrismaClient[],
+    @Optional() private readonly stats?: LiveStats,
   ) {
     this.router = new ShardRouter(shards.length, config.ORDER_SHARD_TABLES);
   }
@@ -87,6 +88,12 @@ export class OrderRepository {
         : await this.db(where).$executeRaw`
             UPDATE ${table} SET status = 'PAID', paid_at = ${at}
             WHERE id = ${orderId} AND status = 'PENDING_PAYMENT' ${due}`;
+    if (changed === 1 && this.stats) {
+      // Live stats per activity, counted where the change is made, whichever service makes it (a primary-key read).
+      const rows = await this.db(where).$queryRaw<Array<{ activity_id: number }>>`
+        SELECT activity_id FROM ${table} WHERE id = ${orderId}`;
+      if (rows[0]) this.stats.addForActivity(rows[0].activity_id, to === 'PAID' ? 'paid' : 'cancelled');
+    }
     return changed === 1;
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OrderRepository, OrderRow } from '@seckill/order-store';
 import { StockService } from '@seckill/stock';
 import { ActivityLookup } from './activity-lookup';
+import { OrdersMetrics } from './orders.metrics';
 
 /**
  * Cancels unpaid orders (the shopper's cancel, or the timeout) and returns their unit to stock. The status change
@@ -16,6 +17,7 @@ export class OrderCancellationService {
     private readonly orders: OrderRepository,
     private readonly stock: StockService,
     private readonly activities: ActivityLookup,
+    private readonly metrics: OrdersMetrics,
   ) {}
 
   /**
@@ -23,7 +25,8 @@ export class OrderCancellationService {
    * @returns the order as it is afterwards (null if unknown)
    */
   async cancel(orderId: bigint, dueBy?: Date): Promise<OrderRow | null> {
-    await this.orders.transition(orderId, 'CANCELLED', new Date(), dueBy);
+    const changed = await this.orders.transition(orderId, 'CANCELLED', new Date(), dueBy);
+    if (changed && dueBy) this.metrics.timeoutsCancelled.inc();
     const order = await this.orders.findById(orderId);
     if (order?.status === 'CANCELLED') await this.returnUnit(order);
     return order;

@@ -4,6 +4,7 @@ import { Job } from 'bullmq';
 import { OrderCreateJob, QUEUES } from '@seckill/contracts';
 import { AppConfig } from '@seckill/platform';
 import { OrderCreationService } from './order-creation.service';
+import { OrdersMetrics } from './orders.metrics';
 
 /**
  * Drains the order-create queue into the shards. Created with autorun off so that its concurrency and lock come
@@ -15,6 +16,7 @@ export class OrderCreateProcessor extends WorkerHost implements OnApplicationBoo
   constructor(
     private readonly creation: OrderCreationService,
     private readonly config: AppConfig,
+    private readonly metrics: OrdersMetrics,
   ) {
     super();
   }
@@ -29,7 +31,11 @@ export class OrderCreateProcessor extends WorkerHost implements OnApplicationBoo
   }
 
   async process(job: Job<OrderCreateJob>): Promise<{ orders: number; refused: string[] }> {
+    this.metrics.batchSize.observe(job.data.reservations.length);
+    const stop = this.metrics.jobSeconds.startTimer();
     const outcome = await this.creation.create(job.data);
+    stop();
+    this.metrics.jobLatency.observe(Math.max(0, Date.now() - job.timestamp) / 1000);
     return { orders: outcome.orders.length, refused: outcome.refused };
   }
 
@@ -37,6 +43,7 @@ export class OrderCreateProcessor extends WorkerHost implements OnApplicationBoo
   async onFailed(job: Job<OrderCreateJob> | undefined, error: Error): Promise<void> {
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+    (final ? this.metrics.failed : this.metrics.retries).inc({ queue: QUEUES.orderCreate });
     if (final) await this.creation.failed(job.data, error.message);
   }
 }

@@ -44,11 +44,13 @@ export class OrderCreationService {
     const activity = await this.activities.get(job.activityId);
     if (!activity) throw new UnrecoverableError(`activity ${job.activityId} does not exist`);
     const records = await this.stock.reservations(job.activityId, job.reservations.map((r) => r.reservationId));
-    const known = job.reservations.filter((_, index) => records[index] !== null);
+    // A reservation released before its order was written (an operator discarded its failed job) gets no order.
+    const known = job.reservations.filter((_, index) => records[index] !== null && records[index]?.status !== 'CANCELLED');
     const unknown = job.reservations.filter((_, index) => records[index] === null);
-    if (known.length === 0) {
+    if (known.length === 0 && unknown.length > 0) {
       throw new UnrecoverableError(`reservation(s) ${unknown.map((r) => r.reservationId).join(', ')} unknown to Redis`);
     }
+    if (known.length === 0) return { orders: [], refused: [] };
 
     await this.drain.acquire(known.length);
     const now = Date.now();

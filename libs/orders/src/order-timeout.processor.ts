@@ -1,9 +1,10 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { OnApplicationBootstrap } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { OrderTimeoutJob, QUEUES } from '@seckill/contracts';
 import { AppConfig } from '@seckill/platform';
 import { OrderCancellationService } from './order-cancellation.service';
+import { OrdersMetrics } from './orders.metrics';
 
 /** Cancels the orders still unpaid at their expiresAt (a delayed job per group due together) and returns their units. */
 @Processor(QUEUES.orderTimeout, { autorun: false })
@@ -11,6 +12,7 @@ export class OrderTimeoutProcessor extends WorkerHost implements OnApplicationBo
   constructor(
     private readonly cancellation: OrderCancellationService,
     private readonly config: AppConfig,
+    private readonly metrics: OrdersMetrics,
   ) {
     super();
   }
@@ -35,5 +37,12 @@ export class OrderTimeoutProcessor extends WorkerHost implements OnApplicationBo
       throw new Error(`order(s) ${early.join(', ')} not due yet`);
     }
     return cancelled;
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job<OrderTimeoutJob> | undefined, error: Error): void {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+    (final ? this.metrics.failed : this.metrics.retries).inc({ queue: QUEUES.orderTimeout });
   }
 }

@@ -12,6 +12,7 @@ import { OrderCreateProcessor } from './order-create.processor';
 import { OrderCreationService } from './order-creation.service';
 import { OrderTimeoutProcessor } from './order-timeout.processor';
 import { OrdersController } from './orders.controller';
+import { OrdersMetrics } from './orders.metrics';
 import { OrdersService } from './orders.service';
 import { ReservationSweeper } from './reservation.sweeper';
 
@@ -33,6 +34,7 @@ import { ReservationSweeper } from './reservation.sweeper';
   ],
   controllers: [OrdersController],
   providers: [
+    OrdersMetrics,
     ActivityLookup,
     OrderCreationService,
     OrderCancellationService,

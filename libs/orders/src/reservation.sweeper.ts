@@ -20,6 +20,7 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private readonly requeued;
+  private readonly repairs;
 
   constructor(
     private readonly config: AppConfig,
@@ -29,6 +30,7 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
     metrics: MetricsService,
   ) {
     this.requeued = metrics.counter('orders_sweeper_requeued_total', 'Reservations the sweeper handed to the queue again', []);
+    this.repairs = metrics.counter('orders_sweeper_repairs_total', 'Reservations the sweeper finished, by kind', ['kind']);
   }
 
   onApplicationBootstrap(): void {
@@ -71,11 +73,13 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
             { ...ORDER_CREATE_JOB_OPTIONS, jobId: reservationId },
           );
           this.requeued.inc();
+          this.repairs.inc({ kind: 'requeued' });
           repaired++;
         } else if (state === 'completed') {
           const order = await this.orders.findByReservation(BigInt(reservation.userId), reservation.reservationId);
           if (order) {
             await this.stock.markCreated(activityId, reservation.reservationId, String(order.id));
+            this.repairs.inc({ kind: 'recorded' });
             repaired++;
           }
         }

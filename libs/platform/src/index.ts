@@ -14,6 +14,7 @@ export * from './database/prisma-factory';
 export * from './database/database.module';
 export * from './database/migrator';
 export * from './metrics/metrics.service';
+export * from './stats/live-stats';
 export * from './health/health.service';
 export * from './http/create-http-app';
 export * from './platform.module';

@@ -12,6 +12,7 @@ import { HealthService } from './health/health.service';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { REDIS, RedisModule } from './redis/redis.module';
+import { LiveStats } from './stats/live-stats';
 
 export interface PlatformOptions {
   service: ServiceName;
@@ -61,12 +62,13 @@ export class PlatformModule {
       providers: [
         { provide: SERVICE_NAME, useValue: options.service },
         MetricsService,
+        LiveStats,
         HealthService,
         ReadinessChecks,
         AccessTokenService,
         JwtAuthGuard,
       ],
-      exports: [SERVICE_NAME, MetricsService, HealthService, AccessTokenService, JwtAuthGuard],
+      exports: [SERVICE_NAME, MetricsService, LiveStats, HealthService, AccessTokenService, JwtAuthGuard],
     };
   }
 }

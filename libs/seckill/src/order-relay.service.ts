@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { OrderCreateJob, orderCreateJobs, ReservationRef } from '@seckill/contracts';
-import { ORDER_CREATE_QUEUE, REDIS } from '@seckill/platform';
+import { MetricsService, ORDER_CREATE_QUEUE, REDIS } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import { SeckillMetrics } from './seckill.metrics';
 
@@ -38,10 +38,21 @@ export class OrderRelay implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(ORDER_CREATE_QUEUE) private readonly queue: Queue<OrderCreateJob>,
     private readonly stock: StockService,
     private readonly metrics: SeckillMetrics,
+    registry: MetricsService,
   ) {
     // XREADGROUP BLOCK holds its connection: give it its own.
     this.reader = redis.duplicate();
     this.reader.on('error', () => undefined);
+    registry.gauge('seckill_relay_backlog', 'Reservations in the live activities\' streams not yet handed to the order queue', [], async (gauge) => {
+      gauge.set(await this.backlog());
+    });
+  }
+
+  /** Entries in the live activities' streams: appended by reservations, deleted once BullMQ has their jobs. */
+  async backlog(): Promise<number> {
+    const ids = await this.redis.smembers(this.stock.liveKey);
+    const lengths = await Promise.all(ids.map((id) => this.redis.xlen(this.stock.keysFor(Number(id), 1).stream)));
+    return lengths.reduce((sum, length) => sum + length, 0);
   }
 
   onApplicationBootstrap(): void {

@@ -9,6 +9,7 @@ import { ChannelSubscriber } from './channel-subscriber';
 import { OrderRelay } from './order-relay.service';
 import { PurchaseService } from './purchase.service';
 import { ReadDegradation } from './read-degradation';
+import { SeckillLiveStats } from './seckill-live-stats';
 import { SeckillMetrics } from './seckill.metrics';
 import { SoldOutRegistry } from './sold-out.registry';
 
@@ -18,6 +19,7 @@ import { SoldOutRegistry } from './sold-out.registry';
   controllers: [ActivitiesController],
   providers: [
     SeckillMetrics,
+    SeckillLiveStats,
     ChannelSubscriber,
     CatalogService,
     CatalogQueries,

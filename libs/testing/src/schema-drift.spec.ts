@@ -113,9 +113,9 @@ describe('findSchemaDrift against the migrated databases', () => {
   });
 
   it('reports a model whose table the migrations never created', async () => {
-    const changed = `${schema}\nmodel AuditLog {\n  id Int @id\n\n  @@map("audit_log")\n}\n`;
+    const changed = `${schema}\nmodel Coupon {\n  id Int @id\n\n  @@map("coupons")\n}\n`;
     assert.deepEqual(await findSchemaDrift(changed, config.DATABASE_URL), [
-      'table `audit_log` is in the schema but not in the database',
+      'table `coupons` is in the schema but not in the database',
     ]);
   });
 

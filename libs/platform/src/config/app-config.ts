@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, IsUrl, Max, Min, MinLength, Matches } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUrl, Max, Min, MinLength, Matches, ValidateIf } from 'class-validator';
 
 const csv = ({ value }: { value: unknown }) =>
   typeof value === 'string'
@@ -156,6 +156,15 @@ export class AppConfig {
   /** A reservation still without an order this long after it was made is handed to the queue again. */
   @Type(() => Number) @IsInt() @Min(100)
   ORDER_SWEEP_AFTER_MS = 30000;
+
+  /**
+   * Where the admin service forwards the dashboard's sign-in (POST /api/auth/login) when it is reached directly, as
+   * under `npm start`; empty = the auth service on this machine (http://127.0.0.1:AUTH_PORT). Behind the gateway the
+   * gateway routes /api/auth/* to the auth service itself.
+   */
+  @ValidateIf((config: AppConfig) => config.AUTH_URL !== '')
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'AUTH_URL must be an http(s) URL' })
+  AUTH_URL = '';
 
   static readonly DEV_JWT_SECRET = DEV_JWT_SECRET;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The process's Prometheus registry, with Node's default metrics and the HTTP request metrics. */
 @Injectable()
@@ -8,6 +8,7 @@ export class MetricsService {
   readonly httpRequests: Histogram<'method' | 'route' | 'status'>;
   private readonly counters = new Map<string, Counter<string>>();
   private readonly histograms = new Map<string, Histogram<string>>();
+  private readonly gauges = new Map<string, Gauge<string>>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -28,6 +29,25 @@ export class MetricsService {
       this.counters.set(name, counter);
     }
     return counter as Counter<L>;
+  }
+
+  /**
+   * A gauge registered once per name; later calls return the same one. `collect`, if given, sets its values at
+   * each scrape (e.g. a queue depth read from Redis), so nothing is read between scrapes.
+   */
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[], collect?: (gauge: Gauge<L>) => Promise<void> | void): Gauge<L> {
+    let gauge = this.gauges.get(name);
+    if (!gauge) {
+      gauge = new Gauge<string>({
+        name,
+        help,
+        labelNames: [...labelNames],
+        registers: [this.registry],
+        collect: collect ? function (this: Gauge<string>) { return collect(this as Gauge<L>); } : undefined,
+      });
+      this.gauges.set(name, gauge);
+    }
+    return gauge as Gauge<L>;
   }
 
   /** A histogram (seconds) registered once per name; later calls return the same one. */

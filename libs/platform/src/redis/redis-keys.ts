@@ -18,6 +18,19 @@ export class RedisKeys {
     return `${this.prefix}switches:changed`;
   }
 
+  /** Live stats: the counts every instance flushed during one second (a hash, retired after a few minutes). */
+  statsSecond(second: number): string {
+    return `${this.prefix}stats:s:${second}`;
+  }
+  /** Live stats: the counts every instance flushed since the deployment began (a hash of a few dozen fields). */
+  get statsTotals(): string {
+    return `${this.prefix}stats:total`;
+  }
+  /** Live stats of one activity: its orders created, paid and cancelled (a hash, in the activity's slot). */
+  activityStats(activityId: number): string {
+    return `${this.prefix}${this.activityTag(activityId)}:stats`;
+  }
+
   /** The tag that keeps one activity's keys in one cluster slot. */
   activityTag(activityId: number): string {
     return `{a:${activityId}}`;

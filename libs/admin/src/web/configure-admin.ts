@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AccessTokenService, AppConfig, DomainError, ORDER_CREATE_QUEUE, ORDER_TIMEOUT_QUEUE, sendError } from '@seckill/platform';
+import { adminPrincipal } from '../session/admin-session';
+
+/** Where the dashboard is served, and the queue board inside it. */
+export const DASHBOARD_PATH = '/admin/';
+export const QUEUE_BOARD_PATH = '/admin/queues';
+
+/** The dashboard's static build (apps/dashboard, compiled by tools/build-dashboard.js), from dist/libs/admin/src/web. */
+export const DASHBOARD_DIR = join(__dirname, '../../../../apps/dashboard/src');
+
+/**
+ * The admin service's HTTP extras beyond its JSON API: cookies (the operator's session for the stream and the queue
+ * board), the queue board (bull-board) at /admin/queues for admins only, and the dashboard's static files at /admin.
+ */
+export async function configureAdmin(app: NestFastifyApplication, _config: AppConfig): Promise<void> {
+  await app.register(fastifyCookie);
+  await registerQueueBoard(app);
+  await registerDashboard(app);
+}
+
+async function registerQueueBoard(app: NestFastifyApplication): Promise<void> {
+  const tokens = app.get(AccessTokenService);
+  const queues = [app.get<Queue>(ORDER_CREATE_QUEUE), app.get<Queue>(ORDER_TIMEOUT_QUEUE)];
+  const board = new BullBoardFastifyAdapter();
+  board.setBasePath(QUEUE_BOARD_PATH);
+  createBullBoard({
+    queues: queues.map((queue) => new BullMQAdapter(queue)),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'seckill queues' } },
+  });
+  const logger = new Logger('queue-board');
+  // The board's routes live in this plugin's scope, so this hook guards them and nothing else.
+  await app.register(async (scope: FastifyInstance) => {
+    scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        adminPrincipal(request, tokens, true);
+      } catch (error) {
+        const navigation = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
+        if (navigation && error instanceof DomainError && error.code === 'UNAUTHENTICATED') {
+          // A person opening the board without a session: to the dashboard's sign-in, then back here.
+          return reply.redirect(`${DASHBOARD_PATH}#/signin?next=queues`, 303);
+        }
+        sendError(reply, error, logger);
+        return reply;
+      }
+    });
+    await scope.register(board.registerPlugin(), { prefix: QUEUE_BOARD_PATH });
+  });
+}
+
+async function registerDashboard(app: NestFastifyApplication): Promise<void> {
+  if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) {
+    new Logger('dashboard').warn(`no dashboard build in ${DASHBOARD_DIR}; run npm run build`);
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: DASHBOARD_DIR,
+    prefix: DASHBOARD_PATH,
+    // The queue board registers @fastify/static in its own scope, which would clash with a reply decorator here.
+    decorateReply: false,
+    redirect: true,
+    index: 'index.html',
+  });
+}
