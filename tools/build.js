@@ -37,6 +37,9 @@ for (const top of ['apps', 'libs']) {
   if (fs.existsSync(path.join(root, top))) copyAssets(path.join(root, top));
 }
 
+// The dashboard, a browser app with a tsconfig of its own (ES modules, DOM), served by the admin service.
+require('./build-dashboard.js');
+
 // Path aliases (@seckill/<lib>) resolve at run time through dist/node_modules, so plain `node` runs the output
 // with no loader flag: each alias is a link to the compiled lib's directory, which holds its index.js.
 const { paths } = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.base.json'), 'utf8')).compilerOptions;

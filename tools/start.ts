@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SERVICES, ServiceName } from '@seckill/contracts';
-import { loadConfig, servicePort } from '@seckill/platform';
+import { AppConfig, loadConfig, servicePort } from '@seckill/platform';
 import { migrate } from './migrate';
 
 /**
@@ -78,7 +78,9 @@ async function main(): Promise<void> {
   });
   process.stdout.write(
     `\nAll six services are ready:\n${lines.join('\n')}\n` +
-      `Admin login: ${config.ADMIN_USERNAME} (password from ADMIN_PASSWORD). Ctrl-C stops everything.\n\n`,
+      `Dashboard: http://${host}:${config.ADMIN_PORT}/admin/ (queue board at /admin/queues)\n` +
+      // The development default is printed; a password of the operator's own choosing is not.
+      `Admin login: ${config.ADMIN_USERNAME} / ${config.ADMIN_PASSWORD === new AppConfig().ADMIN_PASSWORD ? config.ADMIN_PASSWORD : '(ADMIN_PASSWORD)'}. Ctrl-C stops everything.\n\n`,
   );
 }
 

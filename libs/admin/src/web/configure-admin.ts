@@ -69,7 +69,8 @@ async function registerDashboard(app: NestFastifyApplication): Promise<void> {
     prefix: DASHBOARD_PATH,
     // The queue board registers @fastify/static in its own scope, which would clash with a reply decorator here.
     decorateReply: false,
-    redirect: true,
     index: 'index.html',
   });
+  // The page's relative links need the trailing slash.
+  app.getHttpAdapter().getInstance().get(DASHBOARD_PATH.slice(0, -1), (_request, reply) => reply.redirect(DASHBOARD_PATH, 301));
 }
