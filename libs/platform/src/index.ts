@@ -9,6 +9,7 @@ export * from './errors/validation';
 export * from './logging/pino-logger';
 export * from './redis/redis-keys';
 export * from './redis/redis.module';
+export * from './redis/owned-keys';
 export * from './database/mysql-url';
 export * from './database/prisma-factory';
 export * from './database/database.module';
