@@ -17,10 +17,21 @@ export interface FieldProblem {
   problems: string[];
 }
 
+/**
+ * The rule a field breaks: the first of its rules, as the DTO declares them, that fails. A value of the wrong type
+ * fails every rule of its field ("abc" is no integer, and neither ≥ 0 nor ≤ 100 either); only the first one says
+ * what is wrong. class-validator reports a field's failures in the reverse of their declaration order (decorators
+ * apply bottom-up), so that is the last one; a test of createValidationPipe pins this.
+ */
+function ruleBroken(constraints: Record<string, string>): string[] {
+  const failures = Object.values(constraints);
+  return failures.length === 0 ? [] : [failures[failures.length - 1]];
+}
+
 function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints ? [{ field, problems: Object.values(error.constraints) }] : [];
+    const own = error.constraints ? [{ field, problems: ruleBroken(error.constraints) }] : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
