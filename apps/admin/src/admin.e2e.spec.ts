@@ -90,6 +90,39 @@ describe('admin activities', () => {
     assert.equal(view.body.stock, 5);
   });
 
+  it('refuses activities that make no sense, naming the field and the one rule it breaks', async () => {
+    type Refusal = { code: string; message: string; details: Array<{ field: string; problems: string[] }> };
+    const refused = async (body: Record<string, unknown>, field: string, rule: RegExp) => {
+      const response = await call<Refusal>(`${app.url}/api/admin/activities`, { token: admin, body });
+      assert.equal(response.status, 400, JSON.stringify(body));
+      assert.equal(response.body.code, 'VALIDATION_FAILED');
+      const problems = response.body.details.filter((d) => d.field === field).flatMap((d) => d.problems);
+      assert.equal(problems.length, 1, `${field}: exactly the rule broken, got ${JSON.stringify(response.body.details)}`);
+      assert.match(problems[0], rule);
+    };
+    const before = (await call<ActivityView[]>(`${app.url}/api/admin/activities`, { token: admin })).body.length;
+    await refused({ title: 'x', priceCents: 5000, originalPriceCents: 4000, stock: 1, ...window(HOUR) }, 'originalPriceCents', /priceCents/);
+    await refused({ title: 'x', priceCents: 1, stock: 1, ...window(-3 * HOUR) }, 'endAt', /past/);
+    await refused({ title: 'x', priceCents: 1, stock: 1, startAt: window(HOUR).endAt, endAt: window(HOUR).startAt }, 'endAt', /after startAt/);
+    await refused({ title: 'x', priceCents: 'abc', stock: 1, ...window(HOUR) }, 'priceCents', /integer/);
+    await refused({ title: 'x', priceCents: -1, stock: 1, ...window(HOUR) }, 'priceCents', /less than 0/);
+    await refused({ title: 42, priceCents: 1, stock: 1, ...window(HOUR) }, 'title', /string/);
+    assert.equal((await call<ActivityView[]>(`${app.url}/api/admin/activities`, { token: admin })).body.length, before);
+
+    const upcoming = await create({ title: 'Edit me', priceCents: 500, originalPriceCents: 800, stock: 3, ...window(HOUR) });
+    const patch = (body: Record<string, unknown>) =>
+      call<Refusal>(`${app.url}/api/admin/activities/${upcoming.body.id}`, { method: 'PATCH', token: admin, body });
+    const dearer = await patch({ priceCents: 900 });
+    assert.equal(dearer.status, 400);
+    assert.deepEqual(dearer.body.details.map((d) => d.field), ['priceCents']);
+    const past = await patch(window(-3 * HOUR));
+    assert.equal(past.status, 400);
+    assert.deepEqual(past.body.details.map((d) => d.field), ['endAt']);
+    const view = await call<ActivityView>(`${app.url}/api/admin/activities/${upcoming.body.id}`, { token: admin });
+    assert.equal(view.body.priceCents, 500);
+    assert.equal(view.body.startAt, upcoming.body.startAt);
+  });
+
   it('is for admins only: 401 without a token, 403 for a shopper', async () => {
     assert.equal((await call(`${app.url}/api/admin/activities`)).status, 401);
     const shopper = await call(`${app.url}/api/admin/activities`, { token: mintToken(config, 2) });

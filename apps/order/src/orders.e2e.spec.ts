@@ -157,6 +157,28 @@ describe('order drain', () => {
     assert.match(job.failedReason, /already holds another live order/);
   });
 
+  it('repairs the reservations of one activity while a job of another backs off (the sweeper)', async () => {
+    const stuck = await createActivity({ stock: 5 });
+    const lost = await createActivity({ stock: 5 });
+    // A batch of the first activity waits in backoff (a delayed job, as after a failed attempt)...
+    const waiting = await reserve(stuck, [9501]);
+    const [job] = await queue.addBulk(
+      orderCreateJobs(stuck.id, [{ reservationId: String(waiting.get(9501)), userId: '9501', reservedAt: Date.now() }], ['1-0']).map(
+        (bulk) => ({ ...bulk, opts: { ...bulk.opts, delay: 120_000 } }),
+      ),
+    );
+    try {
+      // ...while a reservation of the second never reached the queue.
+      const reservations = await reserve(lost, [9502]);
+      await waitFor(() => allCreated(lost, reservations), 20_000, 'the lost reservation to be repaired');
+      // The backing-off batch still holds its reservation: it is not handed on a second time meanwhile.
+      assert.equal(await queue.getJobState(String(waiting.get(9501))), 'unknown');
+      assert.equal((await stock.result(stuck.id, '9501')).status, 'QUEUED');
+    } finally {
+      await job.remove();
+    }
+  });
+
   it('finishes reservations that never reached the queue (the sweeper)', async () => {
     const activity = await createActivity({ stock: 30 });
     // As if the seckill service died right after the reservation: nothing was enqueued.

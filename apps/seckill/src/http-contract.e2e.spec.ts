@@ -5,5 +5,7 @@ import { configureSeckill } from './configure';
 // The shared HTTP error contract (shared/API.md, "Errors") against a real seckill service.
 describeHttpContract('seckill', (config) => AppModule.register(config), {
   post: (config) => ({ path: '/api/activities/1/purchase', token: mintToken(config, 42) }),
+  emptyPost: (config) => ({ path: '/api/activities/1/token', token: mintToken(config, 42) }),
+  param: () => ({ path: '/api/activities/:param' }),
   configure: configureSeckill,
 });

@@ -50,10 +50,26 @@ describe('ActivityCache', () => {
   it('remembers a known absence, and lets one rebuilder at a time hold the lock', async () => {
     assert.equal(await cache.fill(8, null, await cache.version(8), 60_000), true);
     assert.deepEqual(await cache.read(8), { found: false });
-    assert.equal(await cache.tryLock(8, 1000), true);
-    assert.equal(await cache.tryLock(8, 1000), false);
-    await cache.unlock(8);
-    assert.equal(await cache.tryLock(8, 1000), true);
+    const token = await cache.tryLock(8, 1000);
+    assert.ok(token);
+    assert.equal(await cache.tryLock(8, 1000), null);
+    assert.equal(await cache.unlock(8, token), true);
+    assert.ok(await cache.tryLock(8, 1000));
+  });
+
+  it('lets only the holder release the rebuild lock: a holder whose lock lapsed cannot free the next one', async () => {
+    const lapsed = await cache.tryLock(12, 1000);
+    assert.ok(lapsed);
+    // The first rebuilder stalls past its lock's lifetime, and the lock lapses...
+    await redis.del(`${config.REDIS_KEY_PREFIX}{a:12}:catalog-lock`);
+    // ...so a second one takes it.
+    const current = await cache.tryLock(12, 1000);
+    assert.ok(current);
+    assert.notEqual(current, lapsed, 'each holder has its own token');
+    // The first one finishes and releases: the second one's lock must survive.
+    assert.equal(await cache.unlock(12, lapsed), false);
+    assert.equal(await cache.tryLock(12, 1000), null, 'the lock is still held by the second rebuilder');
+    assert.equal(await cache.unlock(12, current), true);
   });
 
   it('keeps the set of existing ids that feeds the bloom filters', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { REDIS, RedisKeys } from '@seckill/platform';
+import { OwnedKeys, ownerToken, REDIS, RedisKeys } from '@seckill/platform';
 import { ActivityRecord } from './activity-record';
 
 const FILL = readFileSync(join(__dirname, 'cache-fill.lua'), 'utf8');
@@ -19,10 +19,13 @@ type FillCommand = (entry: string, version: string, expected: string, value: str
  */
 @Injectable()
 export class ActivityCache {
+  private readonly locks: OwnedKeys;
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
   ) {
+    this.locks = new OwnedKeys(redis);
     if (!(redis as unknown as Record<string, unknown>).activityCacheFill) {
       redis.defineCommand('activityCacheFill', { numberOfKeys: 2, lua: FILL });
     }
@@ -62,13 +65,18 @@ export class ActivityCache {
     return stored === 1;
   }
 
-  /** Only one instance rebuilds an entry at a time; the others wait for its result. */
-  async tryLock(id: number, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.lockKey(id), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  /**
+   * Only one instance rebuilds an entry at a time; the others wait for its result.
+   * @returns the holder's token (for unlock), or null when another holds the lock
+   */
+  async tryLock(id: number, ttlMs: number): Promise<string | null> {
+    const token = ownerToken();
+    return (await this.locks.acquire(this.lockKey(id), token, ttlMs)) ? token : null;
   }
 
-  async unlock(id: number): Promise<void> {
-    await this.redis.del(this.lockKey(id));
+  /** Releases the lock if `token` still holds it (a rebuild slower than the lock's lifetime must not free another's). */
+  async unlock(id: number, token: string): Promise<boolean> {
+    return this.locks.release(this.lockKey(id), token);
   }
 
   /** After a create or an edit in MySQL: bump the version, drop the entry, record the id, tell every instance. */

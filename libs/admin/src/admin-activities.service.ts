@@ -40,7 +40,11 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
   }
 
   async create(input: CreateActivityDto, actor: Actor = 'system'): Promise<ActivityView> {
-    assertWindow(input.startAt, input.endAt);
+    assertSaleRules(
+      { priceCents: input.priceCents, originalPriceCents: input.originalPriceCents ?? null, startAt: input.startAt, endAt: input.endAt },
+      new Date(),
+      'originalPriceCents',
+    );
     const record = await this.repository.create({
       title: input.title,
       description: input.description ?? '',
@@ -79,9 +83,16 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
     const hasSaleChanges = Object.values(saleChanges).some((value) => value !== undefined);
     let record: ActivityRecord | null = current;
     if (hasSaleChanges) {
-      const startAt = saleChanges.startAt ?? new Date(current.startAt);
-      const endAt = saleChanges.endAt ?? new Date(current.endAt);
-      assertWindow(startAt, endAt);
+      assertSaleRules(
+        {
+          priceCents: saleChanges.priceCents ?? current.priceCents,
+          originalPriceCents: saleChanges.originalPriceCents ?? current.originalPriceCents,
+          startAt: saleChanges.startAt ?? new Date(current.startAt),
+          endAt: saleChanges.endAt ?? new Date(current.endAt),
+        },
+        new Date(),
+        saleChanges.originalPriceCents !== undefined ? 'originalPriceCents' : 'priceCents',
+      );
       const stock = saleChanges.stock ?? current.stock;
       const update: ActivityChanges = { ...saleChanges, title, description };
       if (saleChanges.stockShards !== undefined || saleChanges.stock !== undefined) {
@@ -123,10 +134,32 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
   }
 }
 
-function assertWindow(startAt: Date, endAt: Date): void {
-  if (endAt.getTime() <= startAt.getTime()) {
-    throw new DomainError('VALIDATION_FAILED', 'endAt must be after startAt', {
-      details: [{ field: 'endAt', problems: ['endAt must be after startAt'] }],
-    });
+interface SaleTerms {
+  priceCents: number;
+  originalPriceCents: number | null;
+  startAt: Date;
+  endAt: Date;
+}
+
+/**
+ * The rules between fields that class-validator's per-field rules cannot see: a sale window that ends after it
+ * starts and not in the past (no shopper could ever buy), and an original price, if any, not below the sale price.
+ * Each broken rule is reported on one field.
+ * @param priceField the field to blame when the prices disagree (the one the request changed)
+ * @throws DomainError VALIDATION_FAILED naming every field that breaks a rule
+ */
+function assertSaleRules(terms: SaleTerms, now: Date, priceField: 'priceCents' | 'originalPriceCents'): void {
+  const details: Array<{ field: string; problems: string[] }> = [];
+  if (terms.endAt.getTime() <= terms.startAt.getTime()) {
+    details.push({ field: 'endAt', problems: ['endAt must be after startAt'] });
+  } else if (terms.endAt.getTime() <= now.getTime()) {
+    details.push({ field: 'endAt', problems: ['endAt must be in the future: the sale window is wholly in the past'] });
+  }
+  if (terms.originalPriceCents !== null && terms.originalPriceCents < terms.priceCents) {
+    details.push({ field: priceField, problems: ['originalPriceCents must not be below priceCents'] });
+  }
+  if (details.length > 0) {
+    const message = details.map((d) => `${d.field}: ${d.problems.join(', ')}`).join('; ');
+    throw new DomainError('VALIDATION_FAILED', message, { details });
   }
 }

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   SOLD_OUT: { status: 410, retryable: false },
   ENDED: { status: 410, retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
+  URI_TOO_LONG: { status: 414, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
   BUSY: { status: 503, retryable: true },

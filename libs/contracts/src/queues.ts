@@ -56,3 +56,15 @@ export function orderCreateJobs(activityId: number, reservations: ReservationRef
   }
   return jobs;
 }
+
+/** A batch job's id: `<activityId>-<stream entry id>` (the relay) or `<activityId>-<reservation id>` (the default). */
+const BATCH_JOB_ID = /^([1-9][0-9]*)-(?:[0-9]+-[0-9]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/**
+ * The activity of an order-create batch made by orderCreateJobs, from its job id alone (no need to read the job);
+ * undefined for any other job id, such as a lone reservation's (its bare reservation id).
+ */
+export function activityOfBatchJob(jobId: string): number | undefined {
+  const match = BATCH_JOB_ID.exec(jobId);
+  return match ? Number(match[1]) : undefined;
+}

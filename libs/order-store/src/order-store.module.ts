@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { OrderRepository } from './order.repository';
 import { OrderWriter } from './order-writer';
-import { WorkerIdLease } from './worker-id.lease';
 
-/** Sharded order storage and order ids. Needs PlatformModule's database and Redis connections. */
-@Module({ providers: [OrderRepository, OrderWriter, WorkerIdLease], exports: [OrderRepository, OrderWriter, WorkerIdLease] })
+/**
+ * Sharded order storage. Needs PlatformModule's database connections. The worker-id lease (WorkerIdLease) is not
+ * provided here: only a process that creates orders holds one (OrdersModule provides it).
+ */
+@Module({ providers: [OrderRepository, OrderWriter], exports: [OrderRepository, OrderWriter] })
 export class OrderStoreModule {}

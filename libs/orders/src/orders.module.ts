@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { ActivitiesModule } from '@seckill/activities';
 import { QUEUES } from '@seckill/contracts';
 import { SwitchesModule } from '@seckill/flow-control';
-import { OrderStoreModule } from '@seckill/order-store';
+import { OrderStoreModule, WorkerIdLease } from '@seckill/order-store';
 import { AppConfig, bullConnection, RedisKeys } from '@seckill/platform';
 import { StockModule } from '@seckill/stock';
 import { ActivityLookup } from './activity-lookup';
@@ -35,6 +35,7 @@ import { ReservationSweeper } from './reservation.sweeper';
   controllers: [OrdersController],
   providers: [
     OrdersMetrics,
+    WorkerIdLease,
     ActivityLookup,
     OrderCreationService,
     OrderCancellationService,

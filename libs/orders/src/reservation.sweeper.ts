@@ -1,14 +1,15 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, QUEUES } from '@seckill/contracts';
+import { activityOfBatchJob, ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, QUEUES } from '@seckill/contracts';
 import { OrderRepository } from '@seckill/order-store';
 import { AppConfig, MetricsService } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 
 /**
  * The safety net of "every 202 becomes an order": finds reservations still QUEUED long after they were made and
- * finishes them, once the order-create queue is idle (until then they are most likely in it). No job of its own
+ * finishes them, activity by activity, once no batch of that activity is left in the order-create queue (until then
+ * they are most likely in it; a batch backing off for one activity holds up no other). No job of its own
  * (the relay never got it there, its batch failed for good, or the job vanished) → enqueue it alone (jobId =
  * reservation id, so doing it twice adds nothing; orders are idempotent anyway); a completed job whose result was
  * never recorded → record it from MySQL. A lone job that failed for good is left to the operator (failed set,
@@ -56,13 +57,14 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
   }
 
   private async sweepOnce(): Promise<number> {
-    // While the queue holds work, a QUEUED reservation is most likely in it (in a batch the sweeper cannot name):
-    // wait for the queue to drain rather than add load when the drain is behind.
-    const pending = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-    if (Object.values(pending).some((count) => count > 0)) return 0;
+    const busy = await this.activitiesWithPendingBatches();
     const olderThan = Date.now() - this.config.ORDER_SWEEP_AFTER_MS;
     let repaired = 0;
     for (const activityId of await this.stock.liveActivities()) {
+      // While a batch of the activity is waiting, running or backing off, its QUEUED reservations are most likely in
+      // it (the sweeper cannot tell which batch holds which): leave them to it rather than add load when the drain
+      // is behind. Other activities are repaired meanwhile.
+      if (busy.has(activityId)) continue;
       for await (const reservation of this.stock.queuedBefore(activityId, olderThan)) {
         const state = await this.queue.getJobState(reservation.reservationId);
         if (state === 'unknown') {
@@ -87,5 +89,16 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
     }
     if (repaired > 0) this.logger.warn(`sweeper repaired ${repaired} reservation(s)`);
     return repaired;
+  }
+
+  /** Activities with an order-create batch not finished yet, read from the job ids alone (no job is loaded). */
+  private async activitiesWithPendingBatches(): Promise<Set<number>> {
+    const ids = await this.queue.getRanges(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'], 0, -1);
+    const activities = new Set<number>();
+    for (const id of ids) {
+      const activityId = activityOfBatchJob(id);
+      if (activityId !== undefined) activities.add(activityId);
+    }
+    return activities;
   }
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Ip, Param, Post, UseGuards } from '@ne
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ActivityView, ReservationResult } from '@seckill/contracts';
 import { CurrentUser, JwtAuthGuard, Principal } from '@seckill/platform';
+import { ACTIVITIES_PATH, PURCHASE_PATH } from './activities.routes';
 import { ActivityIdPipe } from './dto/activity-id.pipe';
 import { PurchaseAccepted, PurchaseDto, PurchaseTokenResponse } from './dto/purchase.dto';
 import { CatalogQueries } from './catalog.queries';
@@ -9,7 +10,7 @@ import { PurchaseService } from './purchase.service';
 import { ReadDegradation } from './read-degradation';
 
 @ApiTags('activities')
-@Controller('api/activities')
+@Controller(ACTIVITIES_PATH)
 export class ActivitiesController {
   constructor(
     private readonly catalog: CatalogQueries,
@@ -44,7 +45,12 @@ export class ActivitiesController {
     return this.purchases.issueToken(id, user);
   }
 
-  @Post(':id/purchase')
+  /**
+   * The reference door of the purchase; well-formed purchases are normally served by the fast path
+   * (purchase-fast-path.ts), which answers exactly as this does. Checks in order: body (size, type, JSON) → access
+   * token → activity id → body fields → PurchaseService.purchase (see there).
+   */
+  @Post(PURCHASE_PATH)
   @HttpCode(202)
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()

@@ -155,7 +155,8 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
         this.metrics.catalogReads.inc({ level: 'redis' });
         return this.remember(id, cached.found ? cached.record : null);
       }
-      if (await this.cache.tryLock(id, LOCK_TTL_MS)) {
+      const lock = await this.cache.tryLock(id, LOCK_TTL_MS);
+      if (lock) {
         try {
           const version = await this.cache.version(id);
           const record = await this.repository.findById(id);
@@ -163,7 +164,7 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
           await this.cache.fill(id, record, version, jitter(this.config.CATALOG_SHARED_TTL_MS));
           return this.remember(id, record);
         } finally {
-          await this.cache.unlock(id);
+          await this.cache.unlock(id, lock);
         }
       }
       if (Date.now() > deadline) {

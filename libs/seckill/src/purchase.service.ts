@@ -14,9 +14,10 @@ import { SoldOutRegistry } from './sold-out.registry';
 const LIMITER_KEYS = 200_000;
 
 /**
- * The hot path. Everything that can refuse a purchase without Redis does so first (shed switch, limits, token,
- * sale window, sold-out flag), then one Lua call decides and records the reservation; the reservation's stream
- * entry is the hand-off to the order queue (see OrderRelay).
+ * The hot path. Everything that can refuse a purchase without Redis does so first, in this order: the shed switch,
+ * the activity as memory knows it (unknown, not started, ended, sold out), the limits, the purchase token; then one
+ * Lua call decides and records the reservation; the reservation's stream entry is the hand-off to the order queue
+ * (see OrderRelay). Both doors of the endpoint (the fast path and ActivitiesController) call purchase().
  */
 @Injectable()
 export class PurchaseService {
@@ -71,11 +72,13 @@ export class PurchaseService {
     if (shouldShed(this.switches.get('purchaseShedPercent'))) {
       throw new DomainError('DEGRADED', 'purchases are being shed; try again shortly', { retryAfterSeconds: 1 });
     }
-    this.checkLimits(principal.userId, ip);
-    const now = Date.now();
-    this.tokens.verify(token, activityId, principal.userId, now);
+    // What memory knows of the activity comes first: an answer that holds for every shopper (unknown, not started,
+    // ended, sold out) costs no limiter slot and no token check, which keeps a sold-out sale's flood cheap.
     let activity = await this.catalog.get(activityId);
+    const now = Date.now();
     this.assertOnSale(activity, now);
+    this.checkLimits(principal.userId, ip);
+    this.tokens.verify(token, activityId, principal.userId, now);
 
     const reservationId = randomUUID();
     const request = {

@@ -7,6 +7,7 @@
  * {@link assertHttpErrorContract} to run them all in one go.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { DynamicModule } from '@nestjs/common';
 import { ERROR_CODES, ErrorCode, ServiceName } from '@seckill/contracts';
@@ -20,6 +21,16 @@ export interface HttpContractOptions {
    * past its guards, so the body checks reach the body parser and the validation pipe.
    */
   post?: { path: string; token?: string };
+  /**
+   * A real POST route that takes no body (e.g. `/api/activities/1/token`) and a token that gets past its guards:
+   * an empty body must be accepted whatever its Content-Type (the answer is the one a request without any gets).
+   */
+  emptyPost?: { path: string; token?: string };
+  /**
+   * A real GET route with one path parameter written `:param` (e.g. `/api/activities/:param`): a parameter longer
+   * than any valid one gets 414 URI_TOO_LONG, a malformed percent-encoding 400, both with the error body.
+   */
+  param?: { path: string; token?: string };
 }
 
 /** One named case of the contract; `run` throws an AssertionError when the service breaks it. */
@@ -54,16 +65,36 @@ const STACK_PATTERNS: RegExp[] = [
   /[A-Za-z]:\\\\/,
 ];
 
-/** Sends one request with a raw body and explicit content type (no JSON encoding, unlike `call`). */
+/**
+ * Sends one request with exactly the given headers and raw body (no JSON encoding, unlike `call`; and unlike fetch,
+ * no Content-Type is added to a body sent without one).
+ */
 export async function rawRequest(
   url: string,
-  options: { method?: string; body?: string; contentType?: string; token?: string } = {},
+  options: { method?: string; body?: string; contentType?: string; token?: string; headers?: Record<string, string> } = {},
 ): Promise<RawResponse> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.contentType) headers['content-type'] = options.contentType;
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(url, { method: options.method ?? 'GET', headers, body: options.body });
-  return { status: response.status, headers: response.headers, text: await response.text() };
+  const body = options.body === undefined ? undefined : Buffer.from(options.body);
+  if (body !== undefined) headers['content-length'] = String(body.length);
+  return new Promise((resolve, reject) => {
+    // A connection per request: a server that closes one after an error must not fail the next request.
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const answer = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined) answer.set(name, Array.isArray(value) ? value.join(', ') : value);
+        }
+        resolve({ status: res.statusCode ?? 0, headers: answer, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /**
@@ -104,6 +135,10 @@ export function assertErrorResponse(response: RawResponse, expected: ExpectedErr
 const UNKNOWN_PATH = '/no-such-route/b7d1c2';
 /** Just over 1 MiB of valid JSON: far above the 16 KiB body limit. */
 const ONE_MIB_JSON = JSON.stringify({ pad: 'x'.repeat(1024 * 1024) });
+/** A path far longer than any route of any service. */
+const LONG_PATH = `/api/${'a'.repeat(3000)}`;
+/** Content types an empty body may come with (curl -d sends form-encoded, fetch with a string body text/plain). */
+const EMPTY_BODY_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml'];
 
 /** A check that sends one request and asserts the error answer it gets. */
 function errorCheck(
@@ -112,6 +147,54 @@ function errorCheck(
   expected: ExpectedError = {},
 ): HttpContractCheck {
   return { name, run: async (baseUrl) => assertErrorResponse(await request(baseUrl), expected, name) };
+}
+
+/**
+ * What every POST route does with a body it cannot take: malformed JSON, oversized, not JSON (text, XML, form-encoded,
+ * or JSON text sent without a Content-Type). A route that takes a body also refuses an empty one (validation).
+ */
+function bodyChecks(route: { path: string; token?: string }, takesBody: boolean): HttpContractCheck[] {
+  const send = (base: string, body: string, contentType?: string) =>
+    rawRequest(`${base}${route.path}`, { method: 'POST', body, contentType, token: route.token });
+  const checks = [
+    errorCheck(`POST ${route.path} malformed JSON → 400 VALIDATION_FAILED`, (base) => send(base, '{bad', 'application/json'), {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    }),
+    errorCheck(`POST ${route.path} 1 MiB body → 413 PAYLOAD_TOO_LARGE`, (base) => send(base, ONE_MIB_JSON, 'application/json'), {
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+    }),
+    errorCheck(`POST ${route.path} text/plain body → 415 UNSUPPORTED_MEDIA_TYPE`, (base) => send(base, '{"a":1}', 'text/plain'), {
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    }),
+    errorCheck(`POST ${route.path} application/xml body → 415 UNSUPPORTED_MEDIA_TYPE`, (base) => send(base, '<a>1</a>', 'application/xml'), {
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    }),
+    errorCheck(
+      `POST ${route.path} form-encoded body → 415 UNSUPPORTED_MEDIA_TYPE`,
+      (base) => send(base, 'username=someone&password=secret-password&token=x', 'application/x-www-form-urlencoded'),
+      { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    ),
+    errorCheck(
+      `POST ${route.path} JSON text without a Content-Type → 415 UNSUPPORTED_MEDIA_TYPE`,
+      (base) => send(base, '{"token":"x","username":"someone"}'),
+      { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    ),
+  ];
+  if (takesBody) {
+    checks.push(
+      errorCheck(`POST ${route.path} empty JSON body → 400 VALIDATION_FAILED`, (base) => send(base, '', 'application/json'), {
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      }),
+      errorCheck(`POST ${route.path} JSON array body → 4xx error body`, (base) => send(base, '[1,2]', 'application/json')),
+      errorCheck(`POST ${route.path} JSON null body → 4xx error body`, (base) => send(base, 'null', 'application/json')),
+    );
+  }
+  return checks;
 }
 
 /**
@@ -128,6 +211,14 @@ export function httpContractChecks(options: HttpContractOptions = {}): HttpContr
       'unknown route (POST) → 404 NOT_FOUND',
       (base) => rawRequest(`${base}${UNKNOWN_PATH}`, { method: 'POST', body: '{}', contentType: 'application/json' }),
       { status: 404, code: 'NOT_FOUND' },
+    ),
+    errorCheck('path longer than any valid one → 414 URI_TOO_LONG', (base) => rawRequest(`${base}${LONG_PATH}`), {
+      status: 414,
+      code: 'URI_TOO_LONG',
+    }),
+    errorCheck(
+      'request headers too large → 4xx error body',
+      (base) => rawRequest(`${base}/health/live`, { headers: { 'x-padding': 'x'.repeat(20 * 1024) } }),
     ),
     {
       name: 'GET /health/live → 200',
@@ -154,35 +245,38 @@ export function httpContractChecks(options: HttpContractOptions = {}): HttpContr
     },
   ];
 
-  const post = options.post;
-  if (post) {
-    const send = (base: string, body: string, contentType: string) =>
-      rawRequest(`${base}${post.path}`, { method: 'POST', body, contentType, token: post.token });
+  if (options.post) checks.push(...bodyChecks(options.post, true));
+  if (options.emptyPost) checks.push(...bodyChecks(options.emptyPost, false));
+
+  const emptyPost = options.emptyPost;
+  if (emptyPost) {
+    checks.push({
+      name: `POST ${emptyPost.path} empty body, whatever its Content-Type → the answer of a request without one`,
+      run: async (base) => {
+        const url = `${base}${emptyPost.path}`;
+        const bare = await rawRequest(url, { method: 'POST', token: emptyPost.token });
+        assert.ok(![400, 413, 415].includes(bare.status), `without a body: ${bare.status} ${bare.text}`);
+        for (const contentType of EMPTY_BODY_TYPES) {
+          const answer = await rawRequest(url, { method: 'POST', body: '', contentType, token: emptyPost.token });
+          assert.equal(answer.status, bare.status, `${contentType}: ${answer.status} ${answer.text}`);
+          if (bare.status >= 400) assert.equal(JSON.parse(answer.text).code, JSON.parse(bare.text).code, contentType);
+        }
+      },
+    });
+  }
+
+  const param = options.param;
+  if (param) {
+    const at = (base: string, value: string) => rawRequest(`${base}${param.path.replace(':param', value)}`, { token: param.token });
     checks.push(
-      errorCheck(`POST ${post.path} malformed JSON → 400 VALIDATION_FAILED`, (base) => send(base, '{bad', 'application/json'), {
+      errorCheck(`GET ${param.path} with a 300-character parameter → 414 URI_TOO_LONG`, (base) => at(base, 'x'.repeat(300)), {
+        status: 414,
+        code: 'URI_TOO_LONG',
+      }),
+      errorCheck(`GET ${param.path} with a malformed percent-encoding → 400 VALIDATION_FAILED`, (base) => at(base, '%E0%A4%A'), {
         status: 400,
         code: 'VALIDATION_FAILED',
       }),
-      errorCheck(`POST ${post.path} empty JSON body → 400 VALIDATION_FAILED`, (base) => send(base, '', 'application/json'), {
-        status: 400,
-        code: 'VALIDATION_FAILED',
-      }),
-      errorCheck(`POST ${post.path} 1 MiB body → 413 PAYLOAD_TOO_LARGE`, (base) => send(base, ONE_MIB_JSON, 'application/json'), {
-        status: 413,
-        code: 'PAYLOAD_TOO_LARGE',
-      }),
-      errorCheck(
-        `POST ${post.path} text/plain body → 415 UNSUPPORTED_MEDIA_TYPE`,
-        (base) => send(base, '{"a":1}', 'text/plain'),
-        { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-      ),
-      errorCheck(
-        `POST ${post.path} application/xml body → 415 UNSUPPORTED_MEDIA_TYPE`,
-        (base) => send(base, '<a>1</a>', 'application/xml'),
-        { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-      ),
-      errorCheck(`POST ${post.path} JSON array body → 4xx error body`, (base) => send(base, '[1,2]', 'application/json')),
-      errorCheck(`POST ${post.path} JSON null body → 4xx error body`, (base) => send(base, 'null', 'application/json')),
     );
   }
   return checks;
@@ -196,12 +290,18 @@ export async function assertHttpErrorContract(baseUrl: string, options: HttpCont
 /**
  * The whole HTTP contract suite for one service: boots it on its own databases and Redis prefix, runs every check
  * of httpContractChecks as its own test, and cleans up.
- * @param post a real POST route of the service (with a token if it needs one), so the body checks run too
+ * @param options real routes of the service (see HttpContractOptions), so the body and parameter checks run too,
+ *   and the service's own setup of its Fastify instance
  */
 export function describeHttpContract(
   service: ServiceName,
   register: (config: AppConfig) => DynamicModule,
-  options: { post?: (config: AppConfig) => HttpContractOptions['post']; configure?: HttpAppOptions['configure'] } = {},
+  options: {
+    post?: (config: AppConfig) => HttpContractOptions['post'];
+    emptyPost?: (config: AppConfig) => HttpContractOptions['emptyPost'];
+    param?: (config: AppConfig) => HttpContractOptions['param'];
+    configure?: HttpAppOptions['configure'];
+  } = {},
 ): void {
   describe(`${service} service HTTP contract`, () => {
     const config = createTestConfig();
@@ -217,7 +317,12 @@ export function describeHttpContract(
       await dropTestResources(config);
     });
 
-    for (const check of httpContractChecks({ post: options.post?.(config) })) {
+    const checks = httpContractChecks({
+      post: options.post?.(config),
+      emptyPost: options.emptyPost?.(config),
+      param: options.param?.(config),
+    });
+    for (const check of checks) {
       it(check.name, () => {
         assert.ok(app, `${service} did not start`);
         return check.run(app.url);

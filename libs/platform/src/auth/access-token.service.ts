@@ -19,6 +19,7 @@ export interface IssuedToken {
 }
 
 const USER_ID = /^[1-9][0-9]{0,19}$/;
+const BEARER = 'Bearer ';
 
 /**
  * Signs and verifies access tokens (JWT, HS256, claims sub/role/exp). Every service verifies locally with the
@@ -40,6 +41,18 @@ export class AccessTokenService {
   sign(principal: Principal): IssuedToken {
     const accessToken = this.signer({ sub: principal.userId, role: principal.role });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.config.JWT_EXPIRES_IN_SECONDS };
+  }
+
+  /**
+   * The caller named by an Authorization header: `Bearer <token>` (the scheme as RFC 6750 writes it), verified.
+   * The one place that reads the header, for the guard and for every hook that authenticates ahead of it.
+   * @throws DomainError UNAUTHENTICATED for a missing header, another scheme or a token verify() refuses
+   */
+  authenticate(authorization: string | string[] | undefined): Principal {
+    if (typeof authorization !== 'string' || !authorization.startsWith(BEARER)) {
+      throw new DomainError('UNAUTHENTICATED', 'a Bearer access token is required');
+    }
+    return this.verify(authorization.slice(BEARER.length).trim());
   }
 
   /** Verifies a token; any fault (missing, malformed, forged, expired) is 401 UNAUTHENTICATED. */

@@ -21,11 +21,7 @@ export class JwtAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization;
-    if (typeof header !== 'string' || !header.startsWith('Bearer ')) {
-      throw new DomainError('UNAUTHENTICATED', 'a Bearer access token is required');
-    }
-    const principal = this.tokens.verify(header.slice(7).trim());
+    const principal = this.tokens.authenticate(request.headers.authorization);
     request.principal = principal;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, [context.getHandler(), context.getClass()]);
     if (roles && !roles.includes(principal.role)) {

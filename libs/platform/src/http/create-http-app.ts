@@ -9,9 +9,7 @@ import { AllExceptionsFilter } from '../errors/all-exceptions.filter';
 import { createValidationPipe } from '../errors/validation';
 import { PinoLogger } from '../logging/pino-logger';
 import { MetricsService } from '../metrics/metrics.service';
-
-/** No endpoint takes a body larger than this (shared/API.md: 413 PAYLOAD_TOO_LARGE). */
-export const BODY_LIMIT_BYTES = 16 * 1024;
+import { BODY_LIMIT_BYTES, clientErrorHandler, frameworkErrors, registerRequestEdge } from './request-edge';
 
 export interface HttpAppOptions {
   service: ServiceName;
@@ -24,8 +22,9 @@ export interface HttpAppOptions {
 
 /**
  * Creates a service's Nest application on Fastify with everything the API contract asks of every service:
- * JSON-only bodies up to 16 KiB, the global validation pipe and exception filter (so Fastify's own errors get the
- * error body too), request metrics, OpenAPI at /docs and graceful shutdown. The caller listens.
+ * the request edge (JSON-only bodies up to 16 KiB, path limits, the error body for what fails before routing; see
+ * registerRequestEdge), the global validation pipe and exception filter (so Fastify's own errors get the error body
+ * too), request metrics, OpenAPI at /docs and graceful shutdown. The caller listens.
  */
 export async function createHttpApp(rootModule: DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const { config } = options;
@@ -34,13 +33,14 @@ export async function createHttpApp(rootModule: DynamicModule, options: HttpAppO
     trustProxy: config.TRUSTED_PROXIES.length > 0 ? config.TRUSTED_PROXIES : false,
     return503OnClosing: true,
     logger: false,
+    frameworkErrors,
+    clientErrorHandler,
   });
   const logger = new PinoLogger(options.service, config.LOG_LEVEL);
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { logger, bufferLogs: true });
 
   const fastify = app.getHttpAdapter().getInstance();
-  // Only JSON bodies: Fastify would otherwise also accept text/plain.
-  fastify.removeContentTypeParser('text/plain');
+  registerRequestEdge(app);
 
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -1,0 +1,8 @@
+/**
+ * The activity routes, defined once: ActivitiesController's decorators and the purchase fast path's hooks both use
+ * these, so the two doors of the purchase endpoint cannot drift apart.
+ */
+export const ACTIVITIES_PATH = 'api/activities';
+export const PURCHASE_PATH = ':id/purchase';
+/** The purchase route as Fastify reports it in request.routeOptions.url. */
+export const PURCHASE_ROUTE = `/${ACTIVITIES_PATH}/${PURCHASE_PATH}`;
