@@ -29,6 +29,11 @@ export class FrontDoorKeys {
     return this.challengePrefix + nonce;
   }
 
+  /** The set of activities whose waiting room someone joined: the rooms the inlet steps. */
+  static rooms(keys: RedisKeys): string {
+    return keys.key('front-door', 'rooms');
+  }
+
   /** The lease of the instance that runs the inlet of every waiting room. */
   static inletLease(keys: RedisKeys): string {
     return keys.key('front-door', 'inlet-leader');

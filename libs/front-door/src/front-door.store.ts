@@ -100,8 +100,23 @@ export class FrontDoorStore {
   }
 
   /** Joins the waiting room (idempotent: the same position on repeat; an expired shopper goes to the back). */
-  join(activity: FrontDoorActivity, userId: string, now: number, admissionWindowMs: number): Promise<QueuePlace> {
-    return this.place('join', activity, userId, now, admissionWindowMs);
+  async join(activity: FrontDoorActivity, userId: string, now: number, admissionWindowMs: number): Promise<QueuePlace> {
+    // Sent together (the connection auto-pipelines): the room is listed for the inlet by the time anyone waits in it.
+    const [place] = await Promise.all([
+      this.place('join', activity, userId, now, admissionWindowMs),
+      this.redis.sadd(FrontDoorKeys.rooms(this.keys), String(activity.id)),
+    ]);
+    return place;
+  }
+
+  /** Activities whose waiting room someone joined (until forgetRoom). */
+  async rooms(): Promise<number[]> {
+    return (await this.redis.smembers(FrontDoorKeys.rooms(this.keys))).map(Number);
+  }
+
+  /** Takes an activity off the inlet's list (its sale is over). */
+  async forgetRoom(activityId: number): Promise<void> {
+    await this.redis.srem(FrontDoorKeys.rooms(this.keys), String(activityId));
   }
 
   /** The shopper's place without changing anything (status NONE for one who never joined). */

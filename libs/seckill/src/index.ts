@@ -1,3 +1,4 @@
 export * from './seckill.module';
 export * from './purchase-token';
 export * from './purchase-fast-path';
+export * from './http-caching';

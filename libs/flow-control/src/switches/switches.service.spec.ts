@@ -53,7 +53,7 @@ describe('SwitchesService (real Redis)', () => {
   });
 
   it('starts at the defaults when nothing is stored', () => {
-    assert.deepEqual(b.all(), { registration: true, orderQueries: true, purchaseShedPercent: 0 });
+    assert.deepEqual(b.all(), { registration: true, orderQueries: true, purchaseShedPercent: 0, clientDropPercent: 0, resultPollMs: 1000, clickThrottleMs: 5000 });
   });
 
   it('a change on one instance reaches the other within a second', async () => {
@@ -64,7 +64,7 @@ describe('SwitchesService (real Redis)', () => {
 
     await b.set('registration', false);
     await eventually(() => a.get('registration') === false, 1000);
-    assert.deepEqual(a.all(), { registration: false, orderQueries: true, purchaseShedPercent: 40 });
+    assert.deepEqual(a.all(), { registration: false, orderQueries: true, purchaseShedPercent: 40, clientDropPercent: 0, resultPollMs: 1000, clickThrottleMs: 5000 });
   });
 
   it('refuses a bad value and changes nothing', async () => {

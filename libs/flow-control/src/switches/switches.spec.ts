@@ -4,8 +4,8 @@ import { SWITCHES, decodeSwitchValue, defaultSwitchValues, isSwitchName, shouldS
 
 describe('switch definitions', () => {
   it('has the switches of the contract with their defaults', () => {
-    assert.deepEqual(defaultSwitchValues(), { registration: true, orderQueries: true, purchaseShedPercent: 0 });
-    assert.deepEqual(Object.keys(SWITCHES).sort(), ['orderQueries', 'purchaseShedPercent', 'registration']);
+    assert.deepEqual(defaultSwitchValues(), { registration: true, orderQueries: true, purchaseShedPercent: 0, clientDropPercent: 0, resultPollMs: 1000, clickThrottleMs: 5000 });
+    assert.deepEqual(Object.keys(SWITCHES).sort(), ['clickThrottleMs', 'clientDropPercent', 'orderQueries', 'purchaseShedPercent', 'registration', 'resultPollMs']);
   });
 
   it('knows its names, and only its own', () => {

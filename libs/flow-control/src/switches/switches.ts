@@ -41,6 +41,27 @@ export const SWITCHES = {
     max: 100,
     description: 'Share of purchases, in percent, shed with 503 DEGRADED before any work.',
   },
+  clientDropPercent: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 100,
+    description: 'Share of buy clicks, in percent, the shop page drops before sending (GET /api/client-config).',
+  },
+  resultPollMs: {
+    type: 'integer',
+    default: 1000,
+    min: 200,
+    max: 9999,
+    description: 'How often, in ms, the shop page polls a purchase result at first (it backs off from there).',
+  },
+  clickThrottleMs: {
+    type: 'integer',
+    default: 5000,
+    min: 0,
+    max: 9999,
+    description: 'The shop page sends at most one buy click per this many ms.',
+  },
 } as const satisfies Record<string, SwitchDefinition>;
 
 /** The name of a switch. */
@@ -65,6 +86,9 @@ export function defaultSwitchValues(): SwitchValues {
     registration: SWITCHES.registration.default,
     orderQueries: SWITCHES.orderQueries.default,
     purchaseShedPercent: SWITCHES.purchaseShedPercent.default,
+    clientDropPercent: SWITCHES.clientDropPercent.default,
+    resultPollMs: SWITCHES.resultPollMs.default,
+    clickThrottleMs: SWITCHES.clickThrottleMs.default,
   };
 }
 
