@@ -63,6 +63,7 @@ before(async () => {
     RATE_LIMIT_POLL_PER_USER_PER_SECOND: '100',
     WAITING_ROOM_INLET_MS: '100',
     SHED_MAX_EVENT_LOOP_DELAY_MS: '60000',
+    DATABASE_POOL_SIZE: '3',
   });
   await createTestDatabases(config);
   seckill = await startTestApp('seckill', AppModule.register(config), config, configureSeckill);
