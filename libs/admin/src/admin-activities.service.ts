@@ -16,7 +16,8 @@ const DEFAULT_PAYMENT_TIMEOUT_SECONDS = 900;
 
 /**
  * The demo's front door with SEED_DEMO_FRONT_DOOR: a slow waiting room (so a shopper sees the position move), entry
- * spread over ten seconds, a cap of five shoppers per unit and a challenge a browser solves in about a second.
+ * spread over ten seconds, a cap of five shoppers per unit and a challenge of 50,000 hashes (a third of a second for
+ * headless Chromium on our development machine).
  */
 const DEMO_FRONT_DOOR: FrontDoorDto = {
   waitingRoom: { enabled: true, admitPerSecond: 2 },
