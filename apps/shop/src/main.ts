@@ -286,13 +286,18 @@ async function backOff(activityId: number, error: unknown): Promise<void> {
 
 async function buy(activity: ActivityView, token: string): Promise<void> {
   const base = `/api/activities/${activity.id}`;
+  // A solved challenge is kept for the next try while it is fresh: a refused request (staggered turn, not admitted)
+  // does not use it up.
+  let solved: { body: { challenge: string; solution: unknown }; until: number } | undefined;
   for (let attempt = 0; attempt < 50; attempt++) {
     if (activity.waitingRoom.enabled) await waitInRoom(activity, token);
-    const body = activity.challengeDifficulty > 0 ? await solveChallenge(activity, token) : undefined;
+    if (activity.challengeDifficulty > 0 && !(solved && Date.now() < solved.until)) solved = await solveChallenge(activity, token);
+    const body = activity.challengeDifficulty > 0 ? solved?.body : undefined;
     let purchaseToken: string;
     try {
       purchaseToken = (await api<{ token: string }>(`${base}/token`, { method: 'POST', token, body })).body.token;
     } catch (error) {
+      if (error instanceof ApiError && error.code === 'CHALLENGE_FAILED') solved = undefined;
       if (error instanceof ApiError && error.code === 'NOT_STARTED') {
         // Staggered entry: the server says when this shopper's turn opens.
         const seconds = error.retryAfterSeconds ?? 1;
@@ -350,10 +355,11 @@ async function waitInRoom(activity: ActivityView, token: string): Promise<void> 
   }
 }
 
-/** Fetches a challenge and solves it in the worker; returns the token request's body. */
-async function solveChallenge(activity: ActivityView, token: string): Promise<{ challenge: string; solution: unknown }> {
+/** Fetches a challenge and solves it in the worker; returns the token request's body and until when it is good. */
+async function solveChallenge(activity: ActivityView, token: string): Promise<{ body: { challenge: string; solution: unknown }; until: number }> {
   say(activity.id, t('verifying'), 'info');
-  const { challenge } = (await api<{ challenge: string }>(`/api/activities/${activity.id}/challenge`, { token })).body;
+  const fetched = Date.now();
+  const { challenge, expiresIn } = (await api<{ challenge: string; expiresIn: number }>(`/api/activities/${activity.id}/challenge`, { token })).body;
   const decoded = JSON.parse(atob(challenge.replace(/-/g, '+').replace(/_/g, '/'))) as unknown;
   const worker = new Worker(__SOLVER_URL__);
   try {
@@ -364,7 +370,8 @@ async function solveChallenge(activity: ActivityView, token: string): Promise<{ 
     });
     if (!answer.solution) throw new ApiError(400, 'CHALLENGE_FAILED', answer.error ?? 'unsolved', undefined, {});
     say(activity.id, t('verified', { ms: answer.ms ?? 0 }), 'ok');
-    return { challenge, solution: answer.solution };
+    // Used while a few seconds of its lifetime remain, so it does not expire on the way.
+    return { body: { challenge, solution: answer.solution }, until: fetched + (expiresIn - 5) * 1000 };
   } finally {
     worker.terminate();
   }
