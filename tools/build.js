@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the whole workspace into dist/ with tsc (which emits the decorator metadata Nest's injector needs;
 // esbuild-based tools do not), then copies the non-TypeScript assets (Lua scripts, dashboard files) beside
-// the compiled code that loads them. Incremental: a second build with no change takes a second or two.
+// the compiled code that loads them, and bundles the shop page for browsers. Incremental: a second build with no change takes a second or two.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -39,6 +39,8 @@ for (const top of ['apps', 'libs']) {
 
 // The dashboard, a browser app with a tsconfig of its own (ES modules, DOM), served by the admin service.
 require('./build-dashboard.js');
+// The shop page: browser code, bundled by esbuild with hashed names (tools/build-shop.js).
+require('./build-shop.js');
 
 // Path aliases (@seckill/<lib>) resolve at run time through dist/node_modules, so plain `node` runs the output
 // with no loader flag: each alias is a link to the compiled lib's directory, which holds its index.js.

@@ -63,7 +63,15 @@ async function stopAll(exitCode: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const env = { ...process.env, SEED_DEMO: process.env.SEED_DEMO ?? 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SEED_DEMO: process.env.SEED_DEMO ?? 'true' };
+  const ports = loadConfig(env);
+  const pageHost = ports.HOST === '0.0.0.0' || ports.HOST === '::' ? '127.0.0.1' : ports.HOST;
+  // The shop page (served by seckill) logs in at auth, another port here: tell it where, and let auth answer it.
+  env.SHOP_AUTH_URL ??= `http://${pageHost}:${ports.AUTH_PORT}`;
+  env.CORS_ALLOWED_ORIGINS ??= [pageHost, 'localhost', '127.0.0.1']
+    .filter((name, index, all) => all.indexOf(name) === index)
+    .map((name) => `http://${name}:${ports.SECKILL_PORT}`)
+    .join(',');
   const config = loadConfig(env);
   await migrate();
   process.on('SIGINT', () => void stopAll(0));
@@ -78,6 +86,7 @@ async function main(): Promise<void> {
   });
   process.stdout.write(
     `\nAll six services are ready:\n${lines.join('\n')}\n` +
+      `Shop page: http://${host}:${config.SECKILL_PORT}/shop/\n` +
       `Dashboard: http://${host}:${config.ADMIN_PORT}/admin/ (queue board at /admin/queues)\n` +
       // The development default is printed; a password of the operator's own choosing is not.
       `Admin login: ${config.ADMIN_USERNAME} / ${config.ADMIN_PASSWORD === new AppConfig().ADMIN_PASSWORD ? config.ADMIN_PASSWORD : '(ADMIN_PASSWORD)'}. Ctrl-C stops everything.\n\n`,

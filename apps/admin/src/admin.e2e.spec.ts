@@ -123,6 +123,42 @@ describe('admin activities', () => {
     assert.equal(view.body.startAt, upcoming.body.startAt);
   });
 
+  it('keeps the front-door settings, off by default and editable after the start, refusing bad ones', async () => {
+    const plain = await create({ title: 'Plain', priceCents: 100, stock: 5, ...window(HOUR) });
+    assert.deepEqual(
+      [plain.body.waitingRoom, plain.body.staggerSeconds, plain.body.maxParticipants, plain.body.challengeDifficulty],
+      [{ enabled: false, admitPerSecond: 0 }, 0, 0, 0],
+    );
+    const door = { waitingRoom: { enabled: true, admitPerSecond: 25 }, staggerSeconds: 30, maxParticipants: 1000, challengeDifficulty: 20000 };
+    const guarded = await create({ title: 'Guarded', priceCents: 100, stock: 5, ...window(-1000), ...door });
+    assert.equal(guarded.status, 201);
+    assert.deepEqual(guarded.body.waitingRoom, door.waitingRoom);
+    assert.equal(guarded.body.challengeDifficulty, 20000);
+    // Started, yet an operator may slow the room down or lift the cap.
+    const slower = await call<ActivityView>(`${app.url}/api/admin/activities/${guarded.body.id}`, {
+      method: 'PATCH',
+      token: admin,
+      body: { waitingRoom: { enabled: true, admitPerSecond: 5 }, maxParticipants: 0 },
+    });
+    assert.equal(slower.status, 200);
+    assert.deepEqual([slower.body.waitingRoom.admitPerSecond, slower.body.maxParticipants, slower.body.staggerSeconds], [5, 0, 30]);
+    for (const bad of [
+      { waitingRoom: { enabled: true } },
+      { waitingRoom: { enabled: 'yes', admitPerSecond: 5 } },
+      { waitingRoom: { enabled: true, admitPerSecond: 0 } },
+      { waitingRoom: { enabled: true, admitPerSecond: 5, extra: 1 } },
+      { staggerSeconds: -1 },
+      { maxParticipants: 1.5 },
+      { challengeDifficulty: 5_000_001 },
+    ]) {
+      const response = await call(`${app.url}/api/admin/activities/${guarded.body.id}`, { method: 'PATCH', token: admin, body: bad });
+      assert.equal(response.status, 400, JSON.stringify(bad));
+      assert.equal(response.body.code, 'VALIDATION_FAILED');
+    }
+    const after = await call<ActivityView>(`${app.url}/api/admin/activities/${guarded.body.id}`, { token: admin });
+    assert.deepEqual(after.body.waitingRoom, { enabled: true, admitPerSecond: 5 });
+  });
+
   it('is for admins only: 401 without a token, 403 for a shopper', async () => {
     assert.equal((await call(`${app.url}/api/admin/activities`)).status, 401);
     const shopper = await call(`${app.url}/api/admin/activities`, { token: mintToken(config, 2) });

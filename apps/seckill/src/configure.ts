@@ -1,17 +1,50 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { registerLoadShedding } from '@seckill/flow-control';
 import type { AppConfig } from '@seckill/platform';
-import { registerPurchaseFastPath } from '@seckill/seckill';
+import { registerHttpCaching, registerPurchaseFastPath } from '@seckill/seckill';
+
+/** The shop page's build (tools/build-shop.js), beside this compiled file's app in dist/. */
+export const SHOP_DIR = join(__dirname, '../../shop/public');
+/** Hashed assets never change under their name: cached for a year; index.html is revalidated every time. */
+const ASSET_CACHE = 'public, max-age=31536000, immutable';
+const PAGE_CACHE = 'no-cache';
 
 /**
  * The hot path sheds load at the door (503 BUSY before any work when the instance is saturated) and serves
- * well-formed purchases in Fastify's hooks, ahead of Nest's per-request machinery (see registerPurchaseFastPath).
+ * well-formed purchases in Fastify's hooks, ahead of Nest's per-request machinery (see registerPurchaseFastPath);
+ * catalog reads carry Cache-Control and ETag for a CDN or the gateway; and the shop page is served at /shop/.
  * `fastPath: false` leaves every purchase to the controller (tests compare the two doors).
  */
 export function configureSeckill(app: NestFastifyApplication, config: AppConfig, options: { fastPath?: boolean } = {}): void {
-  registerLoadShedding(app.getHttpAdapter().getInstance(), {
+  const fastify = app.getHttpAdapter().getInstance();
+  registerLoadShedding(fastify, {
     maxEventLoopDelayMs: config.SHED_MAX_EVENT_LOOP_DELAY_MS,
     maxInFlight: config.SHED_MAX_IN_FLIGHT,
   });
+  registerHttpCaching(fastify);
+  registerShop(fastify);
   if (options.fastPath !== false) registerPurchaseFastPath(app);
+}
+
+/** Serves the shop page's static build at /shop/ (gzip-free: the gateway or a CDN compresses). */
+function registerShop(fastify: FastifyInstance): void {
+  if (!existsSync(join(SHOP_DIR, 'index.html'))) {
+    new Logger('shop').warn(`no shop page build in ${SHOP_DIR}; run npm run build`);
+    return;
+  }
+  fastify.get('/shop', (_request, reply) => reply.redirect('/shop/', 301));
+  void fastify.register(fastifyStatic, {
+    root: SHOP_DIR,
+    prefix: '/shop/',
+    decorateReply: false,
+    cacheControl: false,
+    setHeaders: (reply, path) => {
+      void reply.header('cache-control', path.includes('/assets/') ? ASSET_CACHE : PAGE_CACHE);
+    },
+  });
 }

@@ -21,6 +21,11 @@ const record = (title: string): ActivityRecord => ({
   startAt: 0,
   endAt: 1,
   paymentTimeoutSeconds: 900,
+  waitingRoomEnabled: false,
+  admitPerSecond: 0,
+  staggerSeconds: 0,
+  maxParticipants: 0,
+  challengeDifficulty: 0,
 });
 
 before(() => {

@@ -13,7 +13,16 @@ export interface ActivityRecord {
   startAt: number;
   endAt: number;
   paymentTimeoutSeconds: number;
+  /** The front door (see FrontDoorSettings); records cached before these fields existed read as all off. */
+  waitingRoomEnabled: boolean;
+  admitPerSecond: number;
+  staggerSeconds: number;
+  maxParticipants: number;
+  challengeDifficulty: number;
 }
+
+/** The front-door fields of a record: optional when creating an activity (all off by default). */
+export type FrontDoorField = 'waitingRoomEnabled' | 'admitPerSecond' | 'staggerSeconds' | 'maxParticipants' | 'challengeDifficulty';
 
 export function toRecord(row: Activity): ActivityRecord {
   return {
@@ -27,6 +36,11 @@ export function toRecord(row: Activity): ActivityRecord {
     startAt: row.startAt.getTime(),
     endAt: row.endAt.getTime(),
     paymentTimeoutSeconds: row.paymentTimeoutSeconds,
+    waitingRoomEnabled: row.waitingRoomEnabled,
+    admitPerSecond: row.admitPerSecond,
+    staggerSeconds: row.staggerSeconds,
+    maxParticipants: row.maxParticipants,
+    challengeDifficulty: row.challengeDifficulty,
   };
 }
 
@@ -50,5 +64,9 @@ export function toActivityView(record: ActivityRecord, remaining: number, now: n
     startAt: new Date(record.startAt).toISOString(),
     endAt: new Date(record.endAt).toISOString(),
     status: activityStatus(record, remaining, now),
+    waitingRoom: { enabled: record.waitingRoomEnabled === true, admitPerSecond: record.admitPerSecond ?? 0 },
+    staggerSeconds: record.staggerSeconds ?? 0,
+    maxParticipants: record.maxParticipants ?? 0,
+    challengeDifficulty: record.challengeDifficulty ?? 0,
   };
 }

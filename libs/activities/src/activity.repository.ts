@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CORE_DB, PrismaClient } from '@seckill/platform';
-import { ActivityRecord, toRecord } from './activity-record';
+import { ActivityRecord, FrontDoorField, toRecord } from './activity-record';
 
-/** An activity to create: a record without its id, with Date times as MySQL takes them. */
-export type NewActivity = Omit<ActivityRecord, 'id' | 'startAt' | 'endAt'> & { startAt: Date; endAt: Date };
+/** An activity to create: a record without its id, with Date times as MySQL takes them; the front door off unless set. */
+export type NewActivity = Omit<ActivityRecord, 'id' | 'startAt' | 'endAt' | FrontDoorField> &
+  Partial<Pick<ActivityRecord, FrontDoorField>> & { startAt: Date; endAt: Date };
 
 export type ActivityChanges = Partial<Omit<NewActivity, 'description'>> & { description?: string };
 
@@ -51,8 +52,11 @@ export class ActivityRepository {
     return count === 1 ? this.findById(id) : null;
   }
 
-  /** Changes that are allowed at any time (title, description). */
-  async updateText(id: number, changes: { title?: string; description?: string }): Promise<ActivityRecord | null> {
+  /** Changes that are allowed at any time (title, description, the front-door settings). */
+  async updateAnyTime(
+    id: number,
+    changes: { title?: string; description?: string } & Partial<Pick<ActivityRecord, FrontDoorField>>,
+  ): Promise<ActivityRecord | null> {
     const { count } = await this.db.activity.updateMany({ where: { id }, data: changes });
     return count === 1 ? this.findById(id) : null;
   }

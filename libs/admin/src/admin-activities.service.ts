@@ -1,12 +1,31 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ActivityCache, ActivityChanges, ActivityRecord, ActivityRepository, toActivityView } from '@seckill/activities';
+import {
+  ActivityCache,
+  ActivityChanges,
+  ActivityRecord,
+  ActivityRepository,
+  FrontDoorField,
+  toActivityView,
+} from '@seckill/activities';
 import { ActivityView } from '@seckill/contracts';
 import { AppConfig, DomainError } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import { Actor, AuditService } from './audit/audit.service';
-import { CreateActivityDto, UpdateActivityDto } from './dto/activity.dto';
+import { CreateActivityDto, FrontDoorDto, UpdateActivityDto } from './dto/activity.dto';
 
 const DEFAULT_PAYMENT_TIMEOUT_SECONDS = 900;
+
+/**
+ * The demo's front door with SEED_DEMO_FRONT_DOOR: a slow waiting room (so a shopper sees the position move), entry
+ * spread over ten seconds, a cap of five shoppers per unit and a challenge of 50,000 hashes (a third of a second for
+ * headless Chromium on our development machine).
+ */
+const DEMO_FRONT_DOOR: FrontDoorDto = {
+  waitingRoom: { enabled: true, admitPerSecond: 2 },
+  staggerSeconds: 10,
+  maxParticipants: 500,
+  challengeDifficulty: 50_000,
+};
 
 /** The operator's side of activities: create, list, edit before the start, prewarm; and the demo seed. */
 @Injectable()
@@ -35,6 +54,7 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
       startAt: new Date(now + 60_000),
       endAt: new Date(now + 24 * 3600_000),
       paymentTimeoutSeconds: DEFAULT_PAYMENT_TIMEOUT_SECONDS,
+      ...(this.config.SEED_DEMO_FRONT_DOOR ? DEMO_FRONT_DOOR : {}),
     });
     this.logger.log(`seeded demo activity ${demo.id} starting at ${demo.startAt}`);
   }
@@ -55,6 +75,7 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
       startAt: input.startAt,
       endAt: input.endAt,
       paymentTimeoutSeconds: input.paymentTimeoutSeconds ?? DEFAULT_PAYMENT_TIMEOUT_SECONDS,
+      ...frontDoorChanges(input),
     });
     await this.cache.changed(record.id);
     // Starting soon: load it now rather than at the scheduler's next pass.
@@ -73,13 +94,14 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
   }
 
   /**
-   * Title and description may change at any time; price, stock, shards, times and payment timeout only before
+   * Title, description and the front-door settings may change at any time; price, stock, shards, times and payment timeout only before
    * the start (409 ALREADY_STARTED after; the check is part of the UPDATE, so it cannot race the start).
    */
   async update(id: number, changes: UpdateActivityDto, actor: Actor = 'system'): Promise<ActivityView> {
     const current = await this.find(id);
     const before = await this.view(current);
-    const { title, description, ...saleChanges } = changes;
+    const { title, description, waitingRoom, staggerSeconds, maxParticipants, challengeDifficulty, ...saleChanges } = changes;
+    const anyTime = { title, description, ...frontDoorChanges({ waitingRoom, staggerSeconds, maxParticipants, challengeDifficulty }) };
     const hasSaleChanges = Object.values(saleChanges).some((value) => value !== undefined);
     let record: ActivityRecord | null = current;
     if (hasSaleChanges) {
@@ -94,7 +116,7 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
         saleChanges.originalPriceCents !== undefined ? 'originalPriceCents' : 'priceCents',
       );
       const stock = saleChanges.stock ?? current.stock;
-      const update: ActivityChanges = { ...saleChanges, title, description };
+      const update: ActivityChanges = { ...saleChanges, ...anyTime };
       if (saleChanges.stockShards !== undefined || saleChanges.stock !== undefined) {
         update.stockShards = Math.min(saleChanges.stockShards ?? current.stockShards, stock);
       }
@@ -105,8 +127,8 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
       if ((await this.stock.remaining(id, current.stockShards)) !== null) {
         await this.stock.prewarm(record, true);
       }
-    } else if (title !== undefined || description !== undefined) {
-      record = await this.repository.updateText(id, { title, description });
+    } else if (Object.values(anyTime).some((value) => value !== undefined)) {
+      record = await this.repository.updateAnyTime(id, anyTime);
       await this.cache.changed(id);
     }
     const after = await this.view(record ?? current);
@@ -132,6 +154,17 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
   private async view(record: ActivityRecord): Promise<ActivityView> {
     return toActivityView(record, await this.stock.available(record), Date.now());
   }
+}
+
+/** The record fields of the front-door settings given (undefined for those not given). */
+function frontDoorChanges(input: FrontDoorDto): Partial<Pick<ActivityRecord, FrontDoorField>> {
+  return {
+    waitingRoomEnabled: input.waitingRoom?.enabled,
+    admitPerSecond: input.waitingRoom?.admitPerSecond,
+    staggerSeconds: input.staggerSeconds,
+    maxParticipants: input.maxParticipants,
+    challengeDifficulty: input.challengeDifficulty,
+  };
 }
 
 interface SaleTerms {

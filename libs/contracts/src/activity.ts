@@ -13,6 +13,14 @@ export interface ActivityView {
   startAt: string;
   endAt: string;
   status: ActivityStatus;
+  /** The front door (each off by default). */
+  waitingRoom: { enabled: boolean; admitPerSecond: number };
+  /** Tokens open for each shopper at startAt plus an offset in [0, staggerSeconds) derived from the user id. */
+  staggerSeconds: number;
+  /** Distinct shoppers that may hold purchase tokens (0 = no cap). */
+  maxParticipants: number;
+  /** Proof-of-work on the token endpoint, in hash attempts at most (0 = none). */
+  challengeDifficulty: number;
 }
 
 /** What the result endpoint reports about a user's reservation in an activity. */

@@ -10,6 +10,12 @@ export const ERROR_CODES = {
   ALREADY_PURCHASED: { status: 409, retryable: false },
   ORDER_NOT_PAYABLE: { status: 409, retryable: false },
   ALREADY_STARTED: { status: 409, retryable: false },
+  /** The waiting room has not admitted this shopper yet; the body carries `position`. */
+  NOT_ADMITTED: { status: 409, retryable: true },
+  /** The activity's proof-of-work answer is missing, wrong, reused or expired. */
+  CHALLENGE_FAILED: { status: 400, retryable: false },
+  /** The activity's participant cap is reached. */
+  FULL: { status: 410, retryable: false },
   SOLD_OUT: { status: 410, retryable: false },
   ENDED: { status: 410, retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
@@ -33,4 +39,6 @@ export interface ErrorBody {
   details?: unknown;
   /** Only on ALREADY_PURCHASED: the reservation the user already holds. */
   reservationId?: string;
+  /** Only on NOT_ADMITTED: the shopper's place in the waiting room. */
+  position?: number;
 }

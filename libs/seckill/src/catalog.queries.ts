@@ -1,17 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { ActivityRecord, toActivityView } from '@seckill/activities';
 import { ActivityView } from '@seckill/contracts';
-import { StockService } from '@seckill/stock';
 import { CatalogService } from './catalog.service';
 import { ReadDegradation } from './read-degradation';
 import { SoldOutRegistry } from './sold-out.registry';
+import { StockSnapshot } from './stock-snapshot';
 
 /** Read side of the catalog: activities with what is left of their stock. */
 @Injectable()
 export class CatalogQueries {
   constructor(
     private readonly catalog: CatalogService,
-    private readonly stockService: StockService,
+    private readonly snapshot: StockSnapshot,
     private readonly soldOut: SoldOutRegistry,
     private readonly degradation: ReadDegradation,
   ) {}
@@ -36,9 +36,9 @@ export class CatalogQueries {
     return this.degradation.catalogCacheOnly ? this.catalog.cached(id) : this.catalog.get(id);
   }
 
-  /** From memory once sold out; else from Redis; the full stock while the activity is not loaded yet. */
+  /** From memory: 0 once sold out, else the snapshot of Redis's count refreshed every 100 ms (StockSnapshot). */
   private async remaining(record: ActivityRecord): Promise<number> {
     if (this.soldOut.has(record.id)) return 0;
-    return this.stockService.available(record);
+    return this.snapshot.available(record);
   }
 }

@@ -2,3 +2,4 @@ export * from './seckill.module';
 export * from './purchase-token';
 export * from './purchase-fast-path';
 export * from './activities.routes';
+export * from './http-caching';

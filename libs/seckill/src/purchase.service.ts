@@ -6,6 +6,7 @@ import { IpMatcher, KeyedRateLimiter, shouldShed, SwitchesService, TokenBucket }
 import { AppConfig, DomainError, Principal } from '@seckill/platform';
 import { ReserveOutcome, StockService } from '@seckill/stock';
 import { CatalogService } from './catalog.service';
+import { ChallengeAnswer, FrontDoorService, hasFrontDoor } from './front-door.service';
 import { PurchaseTokens } from './purchase-token';
 import { SeckillMetrics } from './seckill.metrics';
 import { SoldOutRegistry } from './sold-out.registry';
@@ -34,6 +35,7 @@ export class PurchaseService {
     private readonly soldOut: SoldOutRegistry,
     private readonly switches: SwitchesService,
     private readonly metrics: SeckillMetrics,
+    private readonly frontDoor: FrontDoorService,
   ) {
     this.tokens = new PurchaseTokens(config.JWT_SECRET, config.PURCHASE_TOKEN_TTL_SECONDS);
     const ip = config.RATE_LIMIT_PER_IP_PER_SECOND;
@@ -44,11 +46,12 @@ export class PurchaseService {
     this.allowlist = new IpMatcher(config.RATE_LIMIT_IP_ALLOWLIST);
   }
 
-  /** The per-user purchase token, issued only while the activity is on sale. */
-  async issueToken(activityId: number, principal: Principal): Promise<{ token: string; expiresIn: number }> {
+  /** The per-user purchase token, issued only while the activity is on sale and its front door lets the user in. */
+  async issueToken(activityId: number, principal: Principal, answer: ChallengeAnswer = {}): Promise<{ token: string; expiresIn: number }> {
     const activity = await this.catalog.get(activityId);
     const now = Date.now();
     this.assertOnSale(activity, now);
+    if (hasFrontDoor(activity)) await this.frontDoor.admit(activity, principal.userId, answer, now);
     return this.tokens.issue(activityId, principal.userId, now);
   }
 

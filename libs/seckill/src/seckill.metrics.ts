@@ -9,6 +9,8 @@ export class SeckillMetrics {
   readonly catalogReads;
   readonly bloomRejections;
   readonly relayed;
+  readonly admitted;
+  readonly admissionsExpired;
 
   constructor(metrics: MetricsService) {
     this.purchases = metrics.counter('seckill_purchases_total', 'Purchase attempts by outcome code', ['outcome']);
@@ -18,5 +20,7 @@ export class SeckillMetrics {
     this.catalogReads = metrics.counter('seckill_catalog_reads_total', 'Activity reads by the cache level that answered', ['level']);
     this.bloomRejections = metrics.counter('seckill_bloom_rejections_total', 'Unknown activity ids answered by the bloom filter', []);
     this.relayed = metrics.counter('seckill_relayed_reservations_total', 'Reservations handed to the order queue', []);
+    this.admitted = metrics.counter('seckill_waiting_room_admitted_total', 'Shoppers the waiting-room inlet admitted', ['activity']);
+    this.admissionsExpired = metrics.counter('seckill_waiting_room_expired_total', 'Admitted shoppers whose turn passed unused', ['activity']);
   }
 }

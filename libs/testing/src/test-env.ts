@@ -93,7 +93,13 @@ export async function startTestApp(
   configure?: HttpAppOptions['configure'],
 ): Promise<TestApp> {
   const app = await createHttpApp(module, { service, config, docs: false, configure });
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // A failed start (e.g. MariaDB refusing connections) must not leave timers and connections keeping the test alive.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };

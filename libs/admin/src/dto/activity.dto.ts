@@ -1,11 +1,63 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ORDER_ID_PATTERN } from '@seckill/order-store';
 import { Type } from 'class-transformer';
-import { IsDate, IsDefined, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsDate,
+  IsDefined,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 
 const MAX_STOCK = 10_000_000;
+/**
+ * Bounds of the front-door settings. A challenge of 5 million hash attempts is about half a minute of one worker in
+ * a desktop Chromium (which did ~150,000 SHA-256 a second in our measurement): far beyond what a sale should ask.
+ */
+const MAX_ADMIT_PER_SECOND = 100_000;
+const MAX_STAGGER_SECONDS = 3600;
+const MAX_CHALLENGE_DIFFICULTY = 5_000_000;
 
-export class CreateActivityDto {
+export class WaitingRoomDto {
+  @ApiProperty({ description: 'shoppers must queue and be admitted before they get a purchase token' })
+  @IsBoolean()
+  enabled!: boolean;
+
+  @ApiProperty({ description: 'shoppers admitted per second (lowered automatically while the funnel is saturated)', minimum: 1, maximum: MAX_ADMIT_PER_SECOND })
+  @IsInt() @Min(1) @Max(MAX_ADMIT_PER_SECOND)
+  admitPerSecond!: number;
+}
+
+/**
+ * The front door's settings, each off by default; unlike the sale's terms they may change at any time (an operator
+ * slowing the waiting room down mid-sale is the point of having one).
+ */
+export class FrontDoorDto {
+  @ApiPropertyOptional({ type: WaitingRoomDto })
+  @IsOptional() @ValidateNested() @Type(() => WaitingRoomDto)
+  waitingRoom?: WaitingRoomDto;
+
+  @ApiPropertyOptional({ description: 'spread token issuance over the first N seconds, by user (0 = off)', minimum: 0, maximum: MAX_STAGGER_SECONDS })
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_STAGGER_SECONDS)
+  staggerSeconds?: number;
+
+  @ApiPropertyOptional({ description: 'distinct shoppers that may hold purchase tokens (0 = no cap)', minimum: 0, maximum: MAX_STOCK })
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_STOCK)
+  maxParticipants?: number;
+
+  @ApiPropertyOptional({ description: 'proof-of-work on the token endpoint, in hash attempts at most (0 = off)', minimum: 0, maximum: MAX_CHALLENGE_DIFFICULTY })
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_CHALLENGE_DIFFICULTY)
+  challengeDifficulty?: number;
+}
+
+export class CreateActivityDto extends FrontDoorDto {
   @ApiProperty({ example: 'Phone X, 50% off' })
   @IsString() @MinLength(1) @MaxLength(200)
   title!: string;
@@ -43,7 +95,7 @@ export class CreateActivityDto {
   paymentTimeoutSeconds?: number;
 }
 
-export class UpdateActivityDto {
+export class UpdateActivityDto extends FrontDoorDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
   title?: string;
 

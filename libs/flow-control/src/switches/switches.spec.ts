@@ -12,6 +12,8 @@ describe('switch definitions', () => {
       catalogCacheOnly: false,
       tokenIssuance: true,
       clientDropPercent: 0,
+      resultPollMs: 1000,
+      clickThrottleMs: 5000,
       autoDegradeMinutes: 0,
     });
     assert.deepEqual(Object.keys(SWITCHES).sort(), Object.keys(defaultSwitchValues()).sort());

@@ -67,7 +67,21 @@ export const SWITCHES = {
     default: 0,
     min: 0,
     max: 100,
-    description: 'Share of clicks, in percent, that well-behaved clients drop before sending (GET /api/client-config).',
+    description: 'Share of buy clicks, in percent, the shop page drops before sending (GET /api/client-config).',
+  },
+  resultPollMs: {
+    type: 'integer',
+    default: 1000,
+    min: 200,
+    max: 9999,
+    description: 'How often, in ms, the shop page polls a purchase result at first (it backs off from there).',
+  },
+  clickThrottleMs: {
+    type: 'integer',
+    default: 5000,
+    min: 0,
+    max: 9999,
+    description: 'The shop page sends at most one buy click per this many ms.',
   },
   autoDegradeMinutes: {
     type: 'integer',
@@ -106,6 +120,8 @@ export function defaultSwitchValues(): SwitchValues {
     catalogCacheOnly: SWITCHES.catalogCacheOnly.default,
     tokenIssuance: SWITCHES.tokenIssuance.default,
     clientDropPercent: SWITCHES.clientDropPercent.default,
+    resultPollMs: SWITCHES.resultPollMs.default,
+    clickThrottleMs: SWITCHES.clickThrottleMs.default,
     autoDegradeMinutes: SWITCHES.autoDegradeMinutes.default,
   };
 }

@@ -166,5 +166,41 @@ export class AppConfig {
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'AUTH_URL must be an http(s) URL' })
   AUTH_URL = '';
 
+  /** With SEED_DEMO: the demo activity gets the front door on (waiting room, stagger, challenge) to try it from /shop/. */
+  @Transform(({ value }) => value === true || value === 'true' || value === '1')
+  SEED_DEMO_FRONT_DOOR = false;
+
+  /** How long a shopper the waiting room admitted has to buy before the turn passes to the next one. */
+  @Type(() => Number) @IsInt() @Min(5) @Max(3600)
+  WAITING_ROOM_ADMISSION_SECONDS = 120;
+
+  /** How often the waiting room's inlet (on one leader instance) advances the serving position. */
+  @Type(() => Number) @IsInt() @Min(20) @Max(5000)
+  WAITING_ROOM_INLET_MS = 200;
+
+  /** Lifetime of a proof-of-work challenge (GET /api/activities/:id/challenge); each is single-use. */
+  @Type(() => Number) @IsInt() @Min(5) @Max(600)
+  CHALLENGE_TTL_SECONDS = 60;
+
+  /** Requests per second per client address to seckill's other endpoints (catalog, token, queue, result...), per instance. */
+  @Type(() => Number) @IsInt() @Min(1)
+  RATE_LIMIT_READS_PER_IP_PER_SECOND = 50;
+
+  /** Token and challenge requests per second per user, per instance (burst twice that). */
+  @Type(() => Number) @IsInt() @Min(1)
+  RATE_LIMIT_TOKEN_PER_USER_PER_SECOND = 2;
+
+  /** Result and waiting-room polls per second per user, per instance (burst twice that). */
+  @Type(() => Number) @IsInt() @Min(1)
+  RATE_LIMIT_POLL_PER_USER_PER_SECOND = 5;
+
+  /** Base URL of the auth service as the shop page's browser reaches it (empty: the page's own origin, behind a gateway). */
+  @Matches(/^(https?:\/\/[^\s/]+)?$/, { message: 'SHOP_AUTH_URL must be empty or an http(s) origin such as http://127.0.0.1:3001' })
+  SHOP_AUTH_URL = '';
+
+  /** Origins allowed to call the services from a browser (CORS), e.g. the shop page's when auth is on another port. */
+  @Transform(csv) @IsString({ each: true })
+  CORS_ALLOWED_ORIGINS: string[] = [];
+
   static readonly DEV_JWT_SECRET = DEV_JWT_SECRET;
 }

@@ -4,8 +4,8 @@ export interface DomainErrorOptions {
   details?: unknown;
   /** Seconds; sent as Retry-After (429 and 503 always carry one, 1 s when not given). */
   retryAfterSeconds?: number;
-  /** Extra fields of the error body, e.g. reservationId on ALREADY_PURCHASED. */
-  extra?: Record<string, string>;
+  /** Extra fields of the error body, e.g. reservationId on ALREADY_PURCHASED, position on NOT_ADMITTED. */
+  extra?: Record<string, string | number>;
   cause?: unknown;
 }
 
@@ -20,7 +20,7 @@ export class DomainError extends Error {
   readonly retryable: boolean;
   readonly details?: unknown;
   readonly retryAfterSeconds?: number;
-  readonly extra?: Record<string, string>;
+  readonly extra?: Record<string, string | number>;
 
   constructor(code: ErrorCode, message: string, options: DomainErrorOptions = {}) {
     // An expected outcome (SOLD_OUT, RATE_LIMITED...) thrown on the hot path thousands of times a second: capturing

@@ -16,6 +16,13 @@ describe('mapError', () => {
     assert.deepEqual(mapError(new DomainError('BUSY', 'busy')).headers, { 'retry-after': '1' });
   });
 
+  it('sends Retry-After with any status when the error says when to retry (NOT_ADMITTED, NOT_STARTED)', () => {
+    const waiting = mapError(new DomainError('NOT_ADMITTED', 'wait', { retryAfterSeconds: 4, extra: { position: 17 } }));
+    assert.equal(waiting.status, 409);
+    assert.deepEqual(waiting.body, { code: 'NOT_ADMITTED', message: 'wait', retryable: true, position: 17 });
+    assert.deepEqual(waiting.headers, { 'retry-after': '4' });
+  });
+
   it("gives Nest's and Fastify's own errors the contract's codes", () => {
     assert.equal(mapError(new NotFoundException('Cannot GET /x')).body.code, 'NOT_FOUND');
     assert.equal(mapError(new HttpException('Request body is too large', 413)).body.code, 'PAYLOAD_TOO_LARGE');

@@ -30,8 +30,11 @@ function body(code: ErrorCode, message: string, details?: unknown): ErrorBody {
   return result;
 }
 
+/** 429 and 503 always carry Retry-After; any other answer does when the error says when to retry (e.g. NOT_STARTED). */
 function headersFor(status: number, retryAfterSeconds?: number): Record<string, string> {
-  if (status === 429 || status === 503) return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds ?? 1))) };
+  if (status === 429 || status === 503 || retryAfterSeconds !== undefined) {
+    return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds ?? 1))) };
+  }
   return {};
 }
 

@@ -52,6 +52,8 @@ export async function createHttpApp(rootModule: DynamicModule, options: HttpAppO
   });
 
   await options.configure?.(app, config);
+  // Browsers on other origins (the shop page when auth listens on another port, as under npm start) may call in.
+  if (config.CORS_ALLOWED_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ALLOWED_ORIGINS });
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

@@ -1,0 +1,62 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+
+/** ALTCHA's solution, as its solver returns it. */
+export class ChallengeSolutionDto {
+  @ApiProperty({ description: 'the counter that solves the challenge' })
+  @IsInt() @Min(0) @Max(0xffffffff)
+  counter!: number;
+
+  @ApiProperty({ description: 'the key derived for that counter, lowercase hex' })
+  @IsString() @Matches(/^(?:[0-9a-f]{2}){1,64}$/, { message: 'derivedKey must be lowercase hex' })
+  derivedKey!: string;
+
+  @ApiPropertyOptional({ description: 'ms the solver took (ignored)' })
+  @IsOptional() @IsNumber()
+  time?: number;
+}
+
+/** The body of POST /api/activities/:id/token: empty, or the solved challenge of an activity that requires one. */
+export class TokenRequestDto {
+  @ApiPropertyOptional({ description: 'the challenge from GET /api/activities/:id/challenge, as received' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(4096)
+  challenge?: string;
+
+  @ApiPropertyOptional({ type: ChallengeSolutionDto })
+  @IsOptional() @ValidateNested() @Type(() => ChallengeSolutionDto)
+  solution?: ChallengeSolutionDto;
+}
+
+export class QueuePlaceView {
+  @ApiProperty({ description: 'your place in the waiting room (1 = first; 0 = none: the room closed before you joined)' })
+  position!: number;
+  @ApiProperty({ description: 'shoppers up to this position are admitted' })
+  servingPosition!: number;
+  @ApiProperty({ description: 'seconds until your admission at the rate the room runs at now (0 once admitted)' })
+  estimatedWaitSeconds!: number;
+  @ApiProperty({ enum: ['WAITING', 'ADMITTED', 'EXPIRED', 'CLOSED'] })
+  status!: 'WAITING' | 'ADMITTED' | 'EXPIRED' | 'CLOSED';
+}
+
+export class ChallengeView {
+  @ApiProperty({ description: 'opaque (an ALTCHA challenge as base64url JSON); send it back with its solution' })
+  challenge!: string;
+  @ApiProperty({ description: 'hash attempts at most' })
+  difficulty!: number;
+  @ApiProperty({ description: 'seconds' })
+  expiresIn!: number;
+}
+
+export class ClientConfigView {
+  @ApiProperty({ description: 'share of buy clicks, in percent, a client drops before sending' })
+  dropPercent!: number;
+  @ApiProperty({ description: 'first interval of result polling, ms (back off from there; honour Retry-After)' })
+  resultPollMs!: number;
+  @ApiProperty({ description: 'at most one buy click per this many ms' })
+  clickThrottleMs!: number;
+  @ApiProperty({ description: "the server's clock (ms since epoch) when this was answered; add the Age header if any" })
+  serverTime!: number;
+  @ApiProperty({ description: 'base URL of the auth service for a browser (empty: this origin)' })
+  authUrl!: string;
+}
