@@ -99,7 +99,7 @@ describe('admin activities', () => {
 
   it('reads and sets switches, refusing unknown names and bad values', async () => {
     const all = await call<Record<string, unknown>>(`${app.url}/api/admin/switches`, { token: admin });
-    assert.deepEqual(all.body, { registration: true, orderQueries: true, purchaseShedPercent: 0 });
+    assert.deepEqual(all.body, { registration: true, orderQueries: true, purchaseShedPercent: 0, paymentBreaker: 'AUTO' });
     const set = await call(`${app.url}/api/admin/switches/purchaseShedPercent`, { method: 'PUT', token: admin, body: { value: 30 } });
     assert.equal(set.status, 200);
     assert.equal(set.body.purchaseShedPercent, 30);

@@ -57,12 +57,12 @@ export class AdminController {
   }
 
   @Get('switches')
-  allSwitches(): Readonly<Record<string, boolean | number>> {
+  allSwitches(): Readonly<Record<string, boolean | number | string>> {
     return this.switches.all();
   }
 
   @Put('switches/:name')
-  setSwitch(@Param() params: SwitchNameParam, @Body() body: SwitchValueDto): Promise<Readonly<Record<string, boolean | number>>> {
+  setSwitch(@Param() params: SwitchNameParam, @Body() body: SwitchValueDto): Promise<Readonly<Record<string, boolean | number | string>>> {
     return this.switches.set(params.name, body.value);
   }
 

@@ -53,7 +53,7 @@ describe('SwitchesService (real Redis)', () => {
   });
 
   it('starts at the defaults when nothing is stored', () => {
-    assert.deepEqual(b.all(), { registration: true, orderQueries: true, purchaseShedPercent: 0 });
+    assert.deepEqual(b.all(), { registration: true, orderQueries: true, purchaseShedPercent: 0, paymentBreaker: 'AUTO' });
   });
 
   it('a change on one instance reaches the other within a second', async () => {
@@ -64,7 +64,11 @@ describe('SwitchesService (real Redis)', () => {
 
     await b.set('registration', false);
     await eventually(() => a.get('registration') === false, 1000);
-    assert.deepEqual(a.all(), { registration: false, orderQueries: true, purchaseShedPercent: 40 });
+    await a.set('paymentBreaker', 'FORCED_OPEN');
+    await eventually(() => b.get('paymentBreaker') === 'FORCED_OPEN', 1000);
+    await a.set('paymentBreaker', 'AUTO');
+    await eventually(() => b.get('paymentBreaker') === 'AUTO', 1000);
+    assert.deepEqual(a.all(), { registration: false, orderQueries: true, purchaseShedPercent: 40, paymentBreaker: 'AUTO' });
   });
 
   it('refuses a bad value and changes nothing', async () => {
@@ -75,6 +79,8 @@ describe('SwitchesService (real Redis)', () => {
       ['purchaseShedPercent', '10'],
       ['orderQueries', 'false'],
       ['orderQueries', null],
+      ['paymentBreaker', 'OPEN'],
+      ['paymentBreaker', true],
     ];
     for (const [name, value] of refusals) {
       await assert.rejects(

@@ -4,8 +4,8 @@ import { SWITCHES, decodeSwitchValue, defaultSwitchValues, isSwitchName, shouldS
 
 describe('switch definitions', () => {
   it('has the switches of the contract with their defaults', () => {
-    assert.deepEqual(defaultSwitchValues(), { registration: true, orderQueries: true, purchaseShedPercent: 0 });
-    assert.deepEqual(Object.keys(SWITCHES).sort(), ['orderQueries', 'purchaseShedPercent', 'registration']);
+    assert.deepEqual(defaultSwitchValues(), { registration: true, orderQueries: true, purchaseShedPercent: 0, paymentBreaker: 'AUTO' });
+    assert.deepEqual(Object.keys(SWITCHES).sort(), ['orderQueries', 'paymentBreaker', 'purchaseShedPercent', 'registration']);
   });
 
   it('knows its names, and only its own', () => {
@@ -26,6 +26,10 @@ describe('switch definitions', () => {
     assert.match(switchValueProblem('purchaseShedPercent', 12.5) ?? '', /integer from 0 to 100/);
     assert.match(switchValueProblem('purchaseShedPercent', '50') ?? '', /got "50"/);
     assert.match(switchValueProblem('purchaseShedPercent', true) ?? '', /integer/);
+    assert.equal(switchValueProblem('paymentBreaker', 'FORCED_OPEN'), undefined);
+    assert.equal(switchValueProblem('paymentBreaker', 'DISABLED'), undefined);
+    assert.match(switchValueProblem('paymentBreaker', 'forced_open') ?? '', /one of AUTO, FORCED_OPEN, DISABLED, got "forced_open"/);
+    assert.match(switchValueProblem('paymentBreaker', 1) ?? '', /one of AUTO/);
   });
 
   it('reads stored values back, refusing malformed ones', () => {
@@ -37,6 +41,8 @@ describe('switch definitions', () => {
     assert.equal(decodeSwitchValue('purchaseShedPercent', '3.5'), undefined);
     assert.equal(decodeSwitchValue('purchaseShedPercent', ''), undefined);
     assert.equal(decodeSwitchValue('purchaseShedPercent', undefined), undefined);
+    assert.equal(decodeSwitchValue('paymentBreaker', 'FORCED_OPEN'), 'FORCED_OPEN');
+    assert.equal(decodeSwitchValue('paymentBreaker', 'OPEN'), undefined);
   });
 });
 
