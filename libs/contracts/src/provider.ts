@@ -83,6 +83,8 @@ export interface ProviderEvent {
   amountCents: number;
   /** The charge's status when the event was made. */
   status: ChargeStatus;
+  /** Set on charge.refunded. */
+  refundId: string | null;
   occurredAt: string;
 }
 

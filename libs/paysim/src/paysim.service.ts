@@ -201,7 +201,7 @@ function answer(charge: Charge): ChargeAnswer {
 }
 
 function eventFields(charge: Charge) {
-  return { chargeId: charge.chargeId, merchantRef: charge.merchantRef, amountCents: charge.amountCents, status: charge.status };
+  return { chargeId: charge.chargeId, merchantRef: charge.merchantRef, amountCents: charge.amountCents, status: charge.status, refundId: charge.refundId };
 }
 
 function ledgerEntry(charge: Charge): LedgerEntry {

@@ -1,0 +1,44 @@
+import { Module } from '@nestjs/common';
+import { BreakerMode, SwitchesModule, SwitchesService } from '@seckill/flow-control';
+import { AppConfig } from '@seckill/platform';
+import { PaymentProvider } from './payment-provider';
+import { PaymentRepository } from './payment.repository';
+
+/** The provider adapter as the configuration describes it, obeying the paymentBreaker switch. */
+export function createPaymentProvider(config: AppConfig, mode?: () => BreakerMode): PaymentProvider {
+  return new PaymentProvider({
+    baseUrl: config.PAYMENT_PROVIDER_URL.replace(/\/+$/, ''),
+    ratePerSecond: config.PAYMENT_PROVIDER_RATE_PER_SECOND,
+    burst: config.PAYMENT_PROVIDER_BURST,
+    breaker: {
+      name: 'payment-provider',
+      window: { type: config.PAYMENT_BREAKER_WINDOW_TYPE, size: config.PAYMENT_BREAKER_WINDOW_SIZE },
+      minimumCalls: config.PAYMENT_BREAKER_MIN_CALLS,
+      failureRateThreshold: config.PAYMENT_BREAKER_FAILURE_RATE,
+      slowCallRateThreshold: config.PAYMENT_BREAKER_SLOW_CALL_RATE,
+      slowCallDurationMs: config.PAYMENT_BREAKER_SLOW_CALL_MS,
+      openWaitMs: config.PAYMENT_BREAKER_OPEN_MS,
+      halfOpenProbes: config.PAYMENT_BREAKER_HALF_OPEN_PROBES,
+      callTimeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS,
+    },
+    mode,
+  });
+}
+
+/**
+ * Payments in MySQL and the payment provider adapter (one per process: its breaker and bucket are this process's).
+ * Needs PlatformModule's database and Redis.
+ */
+@Module({
+  imports: [SwitchesModule],
+  providers: [
+    PaymentRepository,
+    {
+      provide: PaymentProvider,
+      inject: [AppConfig, SwitchesService],
+      useFactory: (config: AppConfig, switches: SwitchesService) => createPaymentProvider(config, () => switches.get('paymentBreaker')),
+    },
+  ],
+  exports: [PaymentRepository, PaymentProvider],
+})
+export class PaymentStoreModule {}
