@@ -28,7 +28,7 @@ interface Delivery {
 export class CallbackDispatcher implements OnApplicationShutdown {
   private readonly logger = new Logger('paysim-callbacks');
   private readonly timers = new Set<NodeJS.Timeout>();
-  private held: Delivery[] = [];
+  private held: Array<{ delivery: Delivery; delayMs: number }> = [];
   private closed = false;
   private readonly outcomes;
 
@@ -63,10 +63,10 @@ export class CallbackDispatcher implements OnApplicationShutdown {
         this.later(faults.reorderWindowMs, () => {
           const batch = this.held.reverse();
           this.held = [];
-          for (const held of batch) this.later(delayMs, () => void this.deliver(held));
+          for (const held of batch) this.later(held.delayMs, () => void this.deliver(held.delivery));
         });
       }
-      this.held.push(delivery);
+      this.held.push({ delivery, delayMs });
       return;
     }
     this.later(delayMs, () => void this.deliver(delivery));
