@@ -63,7 +63,12 @@ async function stopAll(exitCode: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const env = { ...process.env, SEED_DEMO: process.env.SEED_DEMO ?? 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SEED_DEMO: process.env.SEED_DEMO ?? 'true' };
+  const ports = loadConfig(env);
+  const local = ports.HOST === '0.0.0.0' || ports.HOST === '::' ? '127.0.0.1' : ports.HOST;
+  // The payment service and paysim find each other on whatever ports they were given.
+  env.PAYMENT_PROVIDER_URL ??= `http://${local}:${ports.PAYSIM_PORT}`;
+  env.PAYSIM_CALLBACK_URL ??= `http://${local}:${ports.PAYMENT_PORT}/api/payments/callback`;
   const config = loadConfig(env);
   await migrate();
   process.on('SIGINT', () => void stopAll(0));
@@ -78,7 +83,8 @@ async function main(): Promise<void> {
   });
   process.stdout.write(
     `\nAll six services are ready:\n${lines.join('\n')}\n` +
-      `Admin login: ${config.ADMIN_USERNAME} (password from ADMIN_PASSWORD). Ctrl-C stops everything.\n\n`,
+      `Admin login: ${config.ADMIN_USERNAME} (password from ADMIN_PASSWORD). ` +
+      `paysim faults: PUT ${SERVICES.paysim.prefix}/faults with X-Provider-Admin-Key (PROVIDER_ADMIN_KEY). Ctrl-C stops everything.\n\n`,
   );
 }
 
