@@ -53,13 +53,21 @@ const base = (service: 'payment' | 'paysim' | 'order' | 'admin') =>
 
 async function startService(name: ServiceName, overrides: Record<string, string> = {}): Promise<void> {
   const child = spawn(process.execPath, [join(__dirname, `../apps/${name}/src/main.js`)], {
-    env: { ...process.env, ...configToEnv(config), ...overrides },
-    stdio: 'ignore',
+    env: { ...process.env, ...configToEnv(config), LOG_LEVEL: 'warn', ...overrides },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The last lines a service printed, to say why it did not become ready.
+  const tail: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => tail.push(...chunk.toString().split('\n').filter(Boolean).map((line) => line.slice(0, 300))));
+  }
   children.set(name, child);
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 90_000;
   while (!(await fetch(`${base(name as 'payment')}/health/ready`).catch(() => undefined))?.ok) {
-    if (Date.now() > deadline || child.exitCode !== null) assert.fail(`${name} did not become ready`);
+    if (Date.now() > deadline || child.exitCode !== null) {
+      const ready = await fetch(`${base(name as 'payment')}/health/ready`).then((r) => r.text()).catch((e: Error) => e.message);
+      assert.fail(`${name} did not become ready (exit ${child.exitCode}; /health/ready: ${ready}): ${tail.slice(-10).join(' | ')}`);
+    }
     await sleep(200);
   }
 }
@@ -221,6 +229,20 @@ describe('paying an order', () => {
     assert.equal(charges.length, 1);
     assert.equal(charges[0].amountCents, 1990, 'the amount comes from the order');
     await waitFor(async () => (await reconcile(sale.id)).consistent === true, 10_000, 'a consistent reconciliation');
+
+    // Reconciliation notices what would go wrong: a succeeded charge whose payment is not settled here (and so an
+    // order PAID without a succeeded payment), then an amount that differs from the provider's.
+    const id = BigInt(first.body.id);
+    await core.payment.update({ where: { id }, data: { status: 'PENDING' } });
+    const unsettled = (await reconcile(sale.id)) as { consistent: boolean; mismatches: string[] };
+    assert.equal(unsettled.consistent, false);
+    assert.ok(unsettled.mismatches.some((m) => m.includes('charged at the provider but not settled here')), JSON.stringify(unsettled));
+    assert.ok(unsettled.mismatches.some((m) => m.includes(`order ${orderId} is PAID without a succeeded payment`)), JSON.stringify(unsettled));
+    await core.payment.update({ where: { id }, data: { status: 'SUCCEEDED', amountCents: 1000 } });
+    const differing = (await reconcile(sale.id)) as { consistent: boolean; mismatches: string[] };
+    assert.ok(differing.mismatches.some((m) => m.includes('amounts differ, charged 1990, recorded 1000')), JSON.stringify(differing));
+    await core.payment.update({ where: { id }, data: { amountCents: 1990 } });
+    assert.equal((await reconcile(sale.id)).consistent, true);
   });
 
   it('20 concurrent pay calls for one order: one payment, one charge, one PAID', async () => {
@@ -445,11 +467,13 @@ describe('the outbound rate', () => {
     const arrivals = (await chargeRequests(since)).map((entry) => entry.at).sort((a, b) => a - b);
     assert.equal(arrivals.length, 40, 'one call per order');
     assert.ok(limited > 0, 'the bucket refused some attempts');
-    // A token bucket lets at most burst + rate × t calls through in any span of t seconds (1 of slack for the
-    // network, which may bunch requests sent apart).
+    // A token bucket lets at most burst + rate × t calls leave in any span of t seconds. They are timed here as they
+    // arrive at paysim, whose event loop (on a busy machine) may take requests sent apart in one go: the span is
+    // widened by that scheduling slack.
+    const slackMs = 300;
     for (let i = 0; i < arrivals.length; i++) {
       for (let j = i; j < arrivals.length; j++) {
-        const allowed = burst + (rate * (arrivals[j] - arrivals[i])) / 1000 + 1;
+        const allowed = burst + (rate * (arrivals[j] - arrivals[i] + slackMs)) / 1000;
         assert.ok(j - i + 1 <= allowed, `${j - i + 1} calls within ${arrivals[j] - arrivals[i]} ms`);
       }
     }
