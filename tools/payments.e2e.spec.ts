@@ -161,8 +161,8 @@ async function reconcile(activityId: number): Promise<Record<string, unknown>> {
   return (await call(`${base('admin')}/api/admin/reconciliation?activityId=${activityId}`, { token: admin })).body;
 }
 
-async function metric(name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${base('payment')}/metrics`)).text();
+async function metric(name: string, labels: string, service: 'payment' | 'admin' = 'payment'): Promise<number> {
+  const text = await (await fetch(`${base(service)}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
@@ -191,7 +191,14 @@ before(async () => {
   payments = new PaymentRepository(core);
   activities = new ActivityRepository(core);
   admin = mintToken(config, 1, 'admin');
-  await Promise.all([startService('paysim'), startService('order'), startService('admin')]);
+  await Promise.all([startService('paysim'), startService('order'), startService('admin', {
+      // Reconciliation reads the ledger every second here, through admin's own adapter: give it a breaker that
+      // waits out this file's slow provider instead of opening on it.
+      RECONCILIATION_INTERVAL_MS: '1000',
+      PAYMENT_PROVIDER_TIMEOUT_MS: '8000',
+      PAYMENT_BREAKER_SLOW_CALL_MS: '8000',
+      PAYMENT_BREAKER_OPEN_MS: '1000',
+    })]);
   await startPayment();
 });
 
@@ -241,8 +248,12 @@ describe('paying an order', () => {
     await core.payment.update({ where: { id }, data: { status: 'SUCCEEDED', amountCents: 1000 } });
     const differing = (await reconcile(sale.id)) as { consistent: boolean; mismatches: string[] };
     assert.ok(differing.mismatches.some((m) => m.includes('amounts differ, charged 1990, recorded 1000')), JSON.stringify(differing));
+    // The scheduled run (every second here) exports the count, and clears it once the records agree again.
+    const scheduled = () => metric('reconciliation_mismatches', `activity="${sale.id}"`, 'admin');
+    await waitFor(async () => (await scheduled()) >= 1, 5000, 'the scheduled reconciliation to report the mismatch');
     await core.payment.update({ where: { id }, data: { amountCents: 1990 } });
     assert.equal((await reconcile(sale.id)).consistent, true);
+    await waitFor(async () => (await scheduled()) === 0, 5000, 'the scheduled reconciliation to clear the mismatch');
   });
 
   it('20 concurrent pay calls for one order: one payment, one charge, one PAID', async () => {

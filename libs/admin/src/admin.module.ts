@@ -16,7 +16,7 @@ import { PrewarmScheduler } from './prewarm.scheduler';
  * automatic prewarm ahead of each start and the scheduled reconciliation. Needs QueueModule for the queue views.
  */
 @Module({
-  imports: [ActivitiesModule, StockModule, SwitchesModule, OrderStoreModule, PaymentStoreModule],
+  imports: [ActivitiesModule, StockModule, SwitchesModule, OrderStoreModule, PaymentStoreModule.forRoot({ breakerSwitch: false })],
   controllers: [AdminController],
   providers: [AdminActivitiesService, PrewarmScheduler, ReconciliationService, ReconciliationScheduler, AdminOrdersService],
 })

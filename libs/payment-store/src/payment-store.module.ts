@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { BreakerMode, SwitchesModule, SwitchesService } from '@seckill/flow-control';
 import { AppConfig } from '@seckill/platform';
 import { PaymentProvider } from './payment-provider';
@@ -25,20 +25,35 @@ export function createPaymentProvider(config: AppConfig, mode?: () => BreakerMod
   });
 }
 
+/** Options of PaymentStoreModule.forRoot. */
+export interface PaymentStoreOptions {
+  /**
+   * Whether the adapter's breaker obeys the paymentBreaker switch: the payment service's does; a reader such as
+   * admin's reconciliation keeps its own breaker out of the operator's way (forcing payments off must not blind it).
+   */
+  breakerSwitch: boolean;
+}
+
 /**
  * Payments in MySQL and the payment provider adapter (one per process: its breaker and bucket are this process's).
  * Needs PlatformModule's database and Redis.
  */
-@Module({
-  imports: [SwitchesModule],
-  providers: [
-    PaymentRepository,
-    {
-      provide: PaymentProvider,
-      inject: [AppConfig, SwitchesService],
-      useFactory: (config: AppConfig, switches: SwitchesService) => createPaymentProvider(config, () => switches.get('paymentBreaker')),
-    },
-  ],
-  exports: [PaymentRepository, PaymentProvider],
-})
-export class PaymentStoreModule {}
+@Module({})
+export class PaymentStoreModule {
+  static forRoot(options: PaymentStoreOptions): DynamicModule {
+    return {
+      module: PaymentStoreModule,
+      imports: [SwitchesModule],
+      providers: [
+        PaymentRepository,
+        {
+          provide: PaymentProvider,
+          inject: [AppConfig, SwitchesService],
+          useFactory: (config: AppConfig, switches: SwitchesService) =>
+            createPaymentProvider(config, options.breakerSwitch ? () => switches.get('paymentBreaker') : undefined),
+        },
+      ],
+      exports: [PaymentRepository, PaymentProvider],
+    };
+  }
+}

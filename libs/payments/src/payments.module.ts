@@ -16,7 +16,7 @@ import { SettlementService } from './settlement.service';
  * Needs PlatformModule.forRoot with the database and Redis.
  */
 @Module({
-  imports: [PaymentStoreModule, OrderStoreModule],
+  imports: [PaymentStoreModule.forRoot({ breakerSwitch: true }), OrderStoreModule],
   controllers: [PaymentsController],
   providers: [PaymentsService, SettlementService, CallbackService, PaymentsMetrics, BreakerMonitor],
 })
