@@ -313,8 +313,17 @@ describe('paying an order', () => {
     assert.equal((await send(signed)).status, 200);
     assert.equal((await payments.findById(pending!.id))?.status, 'SUCCEEDED');
     assert.equal((await order(user, orderId)).status, 'PAID');
-    const unknown = JSON.stringify({ ...JSON.parse(body), merchantRef: '999999999' });
-    assert.equal((await fetch(`${base('payment')}/api/payments/callback`, { method: 'POST', headers: { 'content-type': 'application/json', [PROVIDER_HEADERS.signature]: signWebhook(config.PAYMENT_WEBHOOK_SECRET, unknown) }, body: unknown })).status, 404);
+    const signedSend = (payload: string) =>
+      fetch(`${base('payment')}/api/payments/callback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [PROVIDER_HEADERS.signature]: signWebhook(config.PAYMENT_WEBHOOK_SECRET, payload) },
+        body: payload,
+      });
+    for (const merchantRef of ['999999999', '9999999999999999999']) {
+      assert.equal((await signedSend(JSON.stringify({ ...JSON.parse(body), merchantRef }))).status, 404, `payment ${merchantRef}`);
+    }
+    assert.equal((await signedSend(JSON.stringify({ ...JSON.parse(body), amountCents: 'lots' }))).status, 400, 'signed but malformed');
+    assert.equal((await signedSend('[1]')).status, 400);
     await setFaults({});
   });
 

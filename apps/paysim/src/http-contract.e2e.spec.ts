@@ -2,7 +2,7 @@ import { describeHttpContract } from '@seckill/testing';
 import { configurePaysim } from '@seckill/paysim';
 import { AppModule } from './app.module';
 
-// The shared HTTP error contract (shared/API.md, "Errors") against a real paysim service, its charge route included.
+// The HTTP error contract every service shares against a real paysim service, its charge route included.
 describeHttpContract('paysim', (config) => AppModule.register(config), {
   post: () => ({ path: '/provider/charges' }),
   configure: (app) => configurePaysim(app),

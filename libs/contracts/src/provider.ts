@@ -1,6 +1,6 @@
 /**
- * The payment provider's wire contract (shared/API.md, "Payment provider stand-in"): what the payment adapter sends
- * to paysim and what paysim answers and notifies. Both sides build on these types, so they cannot drift apart.
+ * The payment provider's wire contract: what the payment adapter sends to paysim and what paysim answers and
+ * notifies. Both sides build on these types, so they cannot drift apart.
  */
 
 /** Paths of the provider's API. */

@@ -1,8 +1,11 @@
 import type { Payment } from '@seckill/platform';
 
+/** Payment ids are signed 64-bit: a larger decimal is no payment of ours (and must not reach a query). */
+export const MAX_PAYMENT_ID = 2n ** 63n - 1n;
+
 export type PaymentState = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'REFUNDED';
 
-/** The API's `payment` (shared/API.md): ids as decimal strings. */
+/** The API's `payment`: ids as decimal strings. */
 export interface PaymentView {
   id: string;
   orderId: string;

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { PaymentRepository, ProviderUnavailableError, verifyWebhook } from '@seckill/payment-store';
+import { MAX_PAYMENT_ID, PaymentRepository, ProviderUnavailableError, verifyWebhook } from '@seckill/payment-store';
 import { AppConfig, DomainError } from '@seckill/platform';
 import { ProviderEventDto } from './dto/payments.dto';
 import { PaymentsMetrics } from './payments.metrics';
@@ -45,22 +45,22 @@ export class CallbackService {
       const details = errors.map((error) => ({ field: error.property, problems: Object.values(error.constraints ?? {}) }));
       throw new DomainError('VALIDATION_FAILED', `malformed notification: ${details.map((d) => d.field).join(', ')}`, { details });
     }
-    const payment = await this.payments.findById(BigInt(event.merchantRef));
+    const paymentId = BigInt(event.merchantRef);
+    const payment = paymentId > MAX_PAYMENT_ID ? null : await this.payments.findById(paymentId);
     if (!payment) {
       this.metrics.callbacks.inc({ type: event.type, outcome: 'unknown' });
       this.logger.warn(`notification ${event.eventId} for unknown payment ${event.merchantRef}`);
       throw new DomainError('NOT_FOUND', `no payment ${event.merchantRef}`);
     }
-    const before = payment.status;
     try {
-      const after =
+      const settled =
         event.type === 'charge.succeeded'
           ? await this.settlement.succeeded(payment, event.chargeId, event.amountCents)
           : event.type === 'charge.declined'
             ? await this.settlement.declined(payment, event.chargeId)
             : await this.settlement.refunded(payment, event.chargeId, event.refundId, new Date(event.occurredAt));
-      this.metrics.callbacks.inc({ type: event.type, outcome: after.status === before ? 'duplicate' : 'applied' });
-      return { received: true, status: after.status };
+      this.metrics.callbacks.inc({ type: event.type, outcome: settled.changed ? 'applied' : 'duplicate' });
+      return { received: true, status: settled.payment.status };
     } catch (error) {
       if (error instanceof ProviderUnavailableError) {
         this.metrics.callbacks.inc({ type: event.type, outcome: 'retry_later' });

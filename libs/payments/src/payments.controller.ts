@@ -10,7 +10,7 @@ import { CreatePaymentDto, PaymentDto, PaymentIdParams } from './dto/payments.dt
 import { PaymentsService } from './payments.service';
 import { KEEP_RAW_BODY, RawBodyRequest } from './raw-body';
 
-/** /api/payments (shared/API.md, Payments). */
+/** /api/payments: pay an order, read a payment, and the provider's notifications. */
 @ApiTags('payments')
 @Controller('api/payments')
 export class PaymentsController {

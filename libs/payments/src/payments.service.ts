@@ -4,6 +4,7 @@ import { MAX_ORDER_ID, OrderRepository } from '@seckill/order-store';
 import {
   ChargeDeclinedError,
   chargeKey,
+  MAX_PAYMENT_ID,
   PaymentProvider,
   PaymentRepository,
   PaymentRow,
@@ -89,7 +90,7 @@ export class PaymentsService {
   /** @throws DomainError NOT_FOUND unless the payment exists and is the caller's */
   async get(principal: Principal, paymentId: string): Promise<PaymentView> {
     const id = BigInt(paymentId);
-    const payment = id > MAX_ORDER_ID ? null : await this.payments.findById(id);
+    const payment = id > MAX_PAYMENT_ID ? null : await this.payments.findById(id);
     if (!payment || String(payment.userId) !== principal.userId) throw new DomainError('NOT_FOUND', `no payment ${paymentId}`);
     return toPaymentView(payment);
   }
@@ -122,7 +123,7 @@ export class PaymentsService {
         amountCents: payment.amountCents,
         idempotencyKey: chargeKey(payment.id),
       });
-      const settled =
+      const { payment: settled } =
         charge.status === 'REFUNDED'
           ? await this.settlement.refunded(payment, charge.chargeId, null, now)
           : await this.settlement.succeeded(payment, charge.chargeId, charge.amountCents);
@@ -131,7 +132,7 @@ export class PaymentsService {
     } catch (error) {
       if (error instanceof ChargeDeclinedError) {
         this.metrics.attempts.inc({ outcome: 'declined' });
-        return this.settlement.declined(payment, error.charge.chargeId);
+        return (await this.settlement.declined(payment, error.charge.chargeId)).payment;
       }
       await this.payments.releaseChargeLease(payment.id).catch(() => undefined);
       if (error instanceof ProviderUnavailableError) {

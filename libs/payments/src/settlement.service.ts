@@ -15,6 +15,12 @@ import { PaymentsMetrics } from './payments.metrics';
  *    order's unit stays with whoever holds it now; a PAID order is never cancelled, a cancelled one never paid.
  * 3. declined: PENDING → FAILED, which frees the slot so the shopper may try again.
  */
+/** A payment after a settlement step, and whether this call changed it (false: a repeat, or another call won). */
+export interface Settled {
+  payment: PaymentRow;
+  changed: boolean;
+}
+
 @Injectable()
 export class SettlementService {
   private readonly logger = new Logger('settlement');
@@ -31,16 +37,16 @@ export class SettlementService {
    * @returns the payment afterwards (SUCCEEDED, or REFUNDED)
    * @throws ProviderUnavailableError when a refund is due and the provider cannot take it now (retry later)
    */
-  async succeeded(payment: PaymentRow, chargeId: string, amountCents: number): Promise<PaymentRow> {
+  async succeeded(payment: PaymentRow, chargeId: string, amountCents: number): Promise<Settled> {
     const now = new Date();
-    if (payment.status === 'PENDING') await this.payments.markSucceeded(payment.id, chargeId, now);
+    const marked = payment.status === 'PENDING' && (await this.payments.markSucceeded(payment.id, chargeId, now));
     const current = await this.reload(payment);
-    if (current.status !== 'SUCCEEDED') return current; // FAILED or REFUNDED already: a duplicate or a late repeat
+    if (current.status !== 'SUCCEEDED') return { payment: current, changed: marked }; // FAILED or REFUNDED already
     const chargeMatches = amountCents === current.amountCents && chargeId === current.providerChargeId;
     if (chargeMatches) {
       await this.orders.transition(current.orderId, 'PAID', now);
       const order = await this.orders.findById(current.orderId);
-      if (order?.status === 'PAID') return current;
+      if (order?.status === 'PAID') return { payment: current, changed: marked };
       this.logger.warn(`payment ${current.id}: its charge succeeded after order ${current.orderId} was ${order?.status ?? 'lost'}; refunding`);
       return this.refund(current, chargeId, 'late');
     }
@@ -49,26 +55,28 @@ export class SettlementService {
   }
 
   /** The provider declined this payment's charge. */
-  async declined(payment: PaymentRow, chargeId: string): Promise<PaymentRow> {
-    if (payment.status === 'PENDING') await this.payments.markFailed(payment.id, chargeId);
-    return this.reload(payment);
+  async declined(payment: PaymentRow, chargeId: string): Promise<Settled> {
+    const changed = payment.status === 'PENDING' && (await this.payments.markFailed(payment.id, chargeId));
+    return { payment: await this.reload(payment), changed };
   }
 
   /** The provider reports this payment's charge refunded (our refund, usually; its answer may not have come back). */
-  async refunded(payment: PaymentRow, chargeId: string, refundId: string | null, at: Date): Promise<PaymentRow> {
-    if (refundId && (payment.status === 'SUCCEEDED' || payment.status === 'PENDING')) {
-      await this.payments.markRefunded(payment.id, chargeId, refundId, at);
-    }
-    return this.reload(payment);
+  async refunded(payment: PaymentRow, chargeId: string, refundId: string | null, at: Date): Promise<Settled> {
+    const changed =
+      refundId !== null &&
+      (payment.status === 'SUCCEEDED' || payment.status === 'PENDING') &&
+      (await this.payments.markRefunded(payment.id, chargeId, refundId, at));
+    return { payment: await this.reload(payment), changed };
   }
 
-  private async refund(payment: PaymentRow, chargeId: string, reason: 'late' | 'mismatch'): Promise<PaymentRow> {
+  private async refund(payment: PaymentRow, chargeId: string, reason: 'late' | 'mismatch'): Promise<Settled> {
     const refund = await this.provider.refund(chargeId, refundKey(payment.id));
-    if (await this.payments.markRefunded(payment.id, chargeId, refund.refundId, new Date())) {
+    const changed = await this.payments.markRefunded(payment.id, chargeId, refund.refundId, new Date());
+    if (changed) {
       this.metrics.refunds.inc({ reason });
       this.logger.log(`payment ${payment.id} REFUNDED (${refund.refundId})`);
     }
-    return this.reload(payment);
+    return { payment: await this.reload(payment), changed };
   }
 
   private async reload(payment: PaymentRow): Promise<PaymentRow> {

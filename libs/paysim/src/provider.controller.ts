@@ -16,7 +16,7 @@ export class OperatorKeyGuard implements CanActivate {
   }
 }
 
-/** /provider (shared/API.md, "Payment provider stand-in"). */
+/** /provider: the payment provider stand-in's API. */
 @ApiTags('provider')
 @Controller('provider')
 export class ProviderController {

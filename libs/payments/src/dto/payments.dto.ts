@@ -3,6 +3,9 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 
 import { ChargeStatus, ProviderEvent, ProviderEventType } from '@seckill/contracts';
 import { ORDER_ID_PATTERN } from '@seckill/order-store';
 
+/** A payment id as a decimal string (a signed 64-bit AUTO_INCREMENT). */
+export const PAYMENT_ID_PATTERN = /^[1-9][0-9]{0,18}$/;
+
 /** A client's Idempotency-Key: what Stripe and most providers accept. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
 
@@ -14,7 +17,7 @@ export class CreatePaymentDto {
 
 export class PaymentIdParams {
   @ApiProperty({ description: 'decimal string' })
-  @Matches(/^[1-9][0-9]{0,18}$/, { message: 'id must be a decimal payment id' })
+  @Matches(PAYMENT_ID_PATTERN, { message: 'id must be a decimal payment id' })
   id!: string;
 }
 
@@ -30,7 +33,7 @@ export class ProviderEventDto implements ProviderEvent {
   @IsString() @MaxLength(64) eventId!: string;
   @IsIn(['charge.succeeded', 'charge.declined', 'charge.refunded']) type!: ProviderEventType;
   @IsString() @MaxLength(64) chargeId!: string;
-  @Matches(/^[1-9][0-9]{0,18}$/, { message: 'merchantRef must be a payment id' }) merchantRef!: string;
+  @Matches(PAYMENT_ID_PATTERN, { message: 'merchantRef must be a payment id' }) merchantRef!: string;
   @IsInt() @Min(0) @Max(1_000_000_000) amountCents!: number;
   @IsIn(['SUCCEEDED', 'DECLINED', 'REFUNDED']) status!: ChargeStatus;
   @IsOptional() @IsString() @MaxLength(64) refundId!: string | null;
