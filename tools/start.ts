@@ -72,6 +72,9 @@ async function main(): Promise<void> {
     .filter((name, index, all) => all.indexOf(name) === index)
     .map((name) => `http://${name}:${ports.SECKILL_PORT}`)
     .join(',');
+  // The payment service and paysim find each other on whatever ports they were given.
+  env.PAYMENT_PROVIDER_URL ??= `http://${pageHost}:${ports.PAYSIM_PORT}`;
+  env.PAYSIM_CALLBACK_URL ??= `http://${pageHost}:${ports.PAYMENT_PORT}/api/payments/callback`;
   const config = loadConfig(env);
   await migrate();
   process.on('SIGINT', () => void stopAll(0));
@@ -89,7 +92,8 @@ async function main(): Promise<void> {
       `Shop page: http://${host}:${config.SECKILL_PORT}/shop/\n` +
       `Dashboard: http://${host}:${config.ADMIN_PORT}/admin/ (queue board at /admin/queues)\n` +
       // The development default is printed; a password of the operator's own choosing is not.
-      `Admin login: ${config.ADMIN_USERNAME} / ${config.ADMIN_PASSWORD === new AppConfig().ADMIN_PASSWORD ? config.ADMIN_PASSWORD : '(ADMIN_PASSWORD)'}. Ctrl-C stops everything.\n\n`,
+      `Admin login: ${config.ADMIN_USERNAME} / ${config.ADMIN_PASSWORD === new AppConfig().ADMIN_PASSWORD ? config.ADMIN_PASSWORD : '(ADMIN_PASSWORD)'}.\n` +
+      `paysim faults: PUT ${SERVICES.paysim.prefix}/faults with X-Provider-Admin-Key (PROVIDER_ADMIN_KEY). Ctrl-C stops everything.\n\n`,
   );
 }
 

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { PaymentsModule } from '@seckill/payments';
 import { AppConfig, PlatformModule } from '@seckill/platform';
 
 /** Composition root of the payment service. */
@@ -7,7 +8,7 @@ export class AppModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot({ service: 'payment', needs: { database: true, redis: true }, config })],
+      imports: [PlatformModule.forRoot({ service: 'payment', needs: { database: true, redis: true }, config }), PaymentsModule],
     };
   }
 }

@@ -1,6 +1,9 @@
-import { describeHttpContract } from '@seckill/testing';
+import { configurePayments } from '@seckill/payments';
+import { describeHttpContract, mintToken } from '@seckill/testing';
 import { AppModule } from './app.module';
 
-// The shared HTTP error contract (shared/API.md, "Errors") against a real payment service.
-// Once POST /api/payments exists, pass it as `post` so the body checks run here too.
-describeHttpContract('payment', (config) => AppModule.register(config));
+// The HTTP error contract every service shares against a real payment service, POST /api/payments included.
+describeHttpContract('payment', (config) => AppModule.register(config), {
+  post: (config) => ({ path: '/api/payments', token: mintToken(config, 42) }),
+  configure: (app) => configurePayments(app),
+});

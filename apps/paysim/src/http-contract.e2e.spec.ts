@@ -1,6 +1,9 @@
 import { describeHttpContract } from '@seckill/testing';
+import { configurePaysim } from '@seckill/paysim';
 import { AppModule } from './app.module';
 
-// The shared HTTP error contract (shared/API.md, "Errors") against a real paysim service.
-// Once POST /provider/charges exists, pass it as `post` so the body checks run here too.
-describeHttpContract('paysim', (config) => AppModule.register(config));
+// The HTTP error contract every service shares against a real paysim service, its charge route included.
+describeHttpContract('paysim', (config) => AppModule.register(config), {
+  post: () => ({ path: '/provider/charges' }),
+  configure: (app) => configurePaysim(app),
+});

@@ -7,3 +7,5 @@ export * from './load-shedding';
 export * from './switches/switches';
 export * from './switches/switches.service';
 export * from './switches/switches.module';
+export * from './breaker/circuit-breaker';
+export * from './breaker/sliding-window';

@@ -115,6 +115,18 @@ export class OrderRepository {
     return counts;
   }
 
+  /** The orders of an activity in the given states, over every table of every shard (reconciliation). */
+  async listByActivity(activityId: number, states: readonly OrderState[]): Promise<OrderRow[]> {
+    if (states.length === 0) return [];
+    const parts = await Promise.all(
+      this.router.all().map((at) =>
+        this.db(at).$queryRaw<OrderRow[]>`
+          SELECT ${COLUMNS} FROM ${Prisma.raw(at.tableName)} WHERE activity_id = ${activityId} AND status IN (${Prisma.join([...states])})`,
+      ),
+    );
+    return parts.flat();
+  }
+
   /**
    * Every order (optionally of one activity), newest first, across all tables: each table returns its newest
    * `limit` below the cursor and the merge keeps the overall newest `limit`.

@@ -6,7 +6,11 @@ import { AppConfig } from '@seckill/platform';
 import { OrderCancellationService } from './order-cancellation.service';
 import { OrdersMetrics } from './orders.metrics';
 
-/** Cancels the orders still unpaid at their expiresAt (a delayed job per group due together) and returns their units. */
+/**
+ * Cancels the orders still unpaid at their expiresAt (a delayed job per group due together) and returns their units.
+ * A payment "cancels" its order's timeout by making the order PAID: the cancel is a conditional UPDATE from
+ * PENDING_PAYMENT, so a PAID order in the job is skipped and keeps its unit.
+ */
 @Processor(QUEUES.orderTimeout, { autorun: false })
 export class OrderTimeoutProcessor extends WorkerHost implements OnApplicationBootstrap {
   constructor(

@@ -291,7 +291,7 @@ export async function assertHttpErrorContract(baseUrl: string, options: HttpCont
  * The whole HTTP contract suite for one service: boots it on its own databases and Redis prefix, runs every check
  * of httpContractChecks as its own test, and cleans up.
  * @param options real routes of the service (see HttpContractOptions), so the body and parameter checks run too,
- *   and the service's own setup of its Fastify instance
+ *   the service's own setup of its Fastify instance, and configuration overrides
  */
 export function describeHttpContract(
   service: ServiceName,
@@ -301,10 +301,12 @@ export function describeHttpContract(
     emptyPost?: (config: AppConfig) => HttpContractOptions['emptyPost'];
     param?: (config: AppConfig) => HttpContractOptions['param'];
     configure?: HttpAppOptions['configure'];
+    /** Configuration the service needs for the checks (e.g. limits loose enough for their many requests). */
+    env?: Record<string, string>;
   } = {},
 ): void {
   describe(`${service} service HTTP contract`, () => {
-    const config = createTestConfig();
+    const config = createTestConfig(options.env);
     let app: TestApp | undefined;
 
     before(async () => {

@@ -137,7 +137,7 @@ export class SwitchNameParam {
 }
 
 export class SwitchValueDto {
-  @ApiProperty({ description: 'boolean or integer, by switch' })
+  @ApiProperty({ description: 'boolean, integer or one of the listed names, by switch' })
   // Typed by the switch itself (SwitchesService.set validates it); only its presence is checked here.
   @IsDefined({ message: 'value is required' })
   value!: unknown;

@@ -24,7 +24,7 @@ const MAX_ACTIVITIES = 20;
 const PURCHASE_PREFIX = STATS_FIELDS.purchase('');
 const LATENCY_PREFIX = STATS_FIELDS.purchaseLatency('');
 
-/** Injection token of what reads the payment breakers' state (provided by the payment feature when it exists). */
+/** Injection token of what reads the payment breakers' state (PaymentBreakersSource in the admin module; optional so tests may leave it out). */
 export const BREAKER_STATE = Symbol('BREAKER_STATE');
 
 /** The payment breakers' state as the dashboard shows it. */

@@ -65,6 +65,10 @@ describe('SwitchesService (real Redis)', () => {
 
     await b.set('registration', false);
     await eventually(() => a.get('registration') === false, 1000);
+    await a.set('paymentBreaker', 'FORCED_OPEN');
+    await eventually(() => b.get('paymentBreaker') === 'FORCED_OPEN', 1000);
+    await a.set('paymentBreaker', 'AUTO');
+    await eventually(() => b.get('paymentBreaker') === 'AUTO', 1000);
     assert.deepEqual(a.all(), { ...defaultSwitchValues(), registration: false, purchaseShedPercent: 40 });
   });
 
@@ -76,6 +80,8 @@ describe('SwitchesService (real Redis)', () => {
       ['purchaseShedPercent', '10'],
       ['orderQueries', 'false'],
       ['orderQueries', null],
+      ['paymentBreaker', 'OPEN'],
+      ['paymentBreaker', true],
     ];
     for (const [name, value] of refusals) {
       await assert.rejects(

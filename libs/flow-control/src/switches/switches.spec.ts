@@ -15,6 +15,7 @@ describe('switch definitions', () => {
       resultPollMs: 1000,
       clickThrottleMs: 5000,
       autoDegradeMinutes: 0,
+      paymentBreaker: 'AUTO',
     });
     assert.deepEqual(Object.keys(SWITCHES).sort(), Object.keys(defaultSwitchValues()).sort());
   });
@@ -40,6 +41,10 @@ describe('switch definitions', () => {
     assert.match(switchValueProblem('resultPollSeconds', 61) ?? '', /integer from 0 to 60, got 61/);
     assert.match(switchValueProblem('clientDropPercent', -5) ?? '', /integer from 0 to 100/);
     assert.match(switchValueProblem('catalogCacheOnly', 1) ?? '', /catalogCacheOnly must be a boolean/);
+    assert.equal(switchValueProblem('paymentBreaker', 'FORCED_OPEN'), undefined);
+    assert.equal(switchValueProblem('paymentBreaker', 'DISABLED'), undefined);
+    assert.match(switchValueProblem('paymentBreaker', 'forced_open') ?? '', /one of AUTO, FORCED_OPEN, DISABLED, got "forced_open"/);
+    assert.match(switchValueProblem('paymentBreaker', 1) ?? '', /one of AUTO/);
   });
 
   it('reads stored values back, refusing malformed ones', () => {
@@ -51,6 +56,8 @@ describe('switch definitions', () => {
     assert.equal(decodeSwitchValue('purchaseShedPercent', '3.5'), undefined);
     assert.equal(decodeSwitchValue('purchaseShedPercent', ''), undefined);
     assert.equal(decodeSwitchValue('purchaseShedPercent', undefined), undefined);
+    assert.equal(decodeSwitchValue('paymentBreaker', 'FORCED_OPEN'), 'FORCED_OPEN');
+    assert.equal(decodeSwitchValue('paymentBreaker', 'OPEN'), undefined);
   });
 });
 

@@ -2,6 +2,7 @@
  * The degradation switches (shared/API.md, admin): their names, types, ranges and defaults, and the pure rules to
  * check a value an operator sends and to read one back from Redis.
  */
+import { BREAKER_MODES } from '../breaker/circuit-breaker';
 
 /** A switch that turns a feature on or off. */
 export interface BooleanSwitchDefinition {
@@ -19,8 +20,16 @@ export interface IntegerSwitchDefinition {
   readonly description: string;
 }
 
+/** A switch that holds one of a fixed list of names (a mode). */
+export interface EnumSwitchDefinition {
+  readonly type: 'enum';
+  readonly default: string;
+  readonly values: readonly string[];
+  readonly description: string;
+}
+
 /** The definition of one switch. */
-export type SwitchDefinition = BooleanSwitchDefinition | IntegerSwitchDefinition;
+export type SwitchDefinition = BooleanSwitchDefinition | IntegerSwitchDefinition | EnumSwitchDefinition;
 
 /** Every switch, by name. The defaults are what a fresh deployment (no value stored) runs with. */
 export const SWITCHES = {
@@ -92,6 +101,14 @@ export const SWITCHES = {
       "Plan level 1 is entered automatically this many minutes before each activity's start and left as many " +
       'minutes after (0 = off).',
   },
+  paymentBreaker: {
+    type: 'enum',
+    default: 'AUTO',
+    values: BREAKER_MODES,
+    description:
+      "Payment provider circuit breaker: AUTO (opens and closes on the provider's errors and slowness), " +
+      'FORCED_OPEN (every payment answers 503 PAYMENT_UNAVAILABLE without calling the provider), DISABLED (every call goes through).',
+  },
 } as const satisfies Record<string, SwitchDefinition>;
 
 /** The name of a switch. */
@@ -99,7 +116,11 @@ export type SwitchName = keyof typeof SWITCHES;
 
 /** The value type of every switch. */
 export type SwitchValues = {
-  [N in SwitchName]: (typeof SWITCHES)[N] extends BooleanSwitchDefinition ? boolean : number;
+  [N in SwitchName]: (typeof SWITCHES)[N] extends BooleanSwitchDefinition
+    ? boolean
+    : (typeof SWITCHES)[N] extends { type: 'enum'; values: readonly (infer V)[] }
+      ? V
+      : number;
 };
 
 /** The switch names, in definition order. */
@@ -123,6 +144,7 @@ export function defaultSwitchValues(): SwitchValues {
     resultPollMs: SWITCHES.resultPollMs.default,
     clickThrottleMs: SWITCHES.clickThrottleMs.default,
     autoDegradeMinutes: SWITCHES.autoDegradeMinutes.default,
+    paymentBreaker: SWITCHES.paymentBreaker.default,
   };
 }
 
@@ -135,6 +157,11 @@ export function switchValueProblem(name: SwitchName, value: unknown): string | u
   if (definition.type === 'boolean') {
     return typeof value === 'boolean' ? undefined : `${name} must be a boolean (true or false), got ${describe(value)}`;
   }
+  if (definition.type === 'enum') {
+    return typeof value === 'string' && definition.values.includes(value)
+      ? undefined
+      : `${name} must be one of ${definition.values.join(', ')}, got ${describe(value)}`;
+  }
   if (typeof value === 'number' && Number.isInteger(value) && value >= definition.min && value <= definition.max) {
     return undefined;
   }
@@ -142,12 +169,12 @@ export function switchValueProblem(name: SwitchName, value: unknown): string | u
 }
 
 /** The stored (Redis hash field) form of a valid value. */
-export function encodeSwitchValue(value: boolean | number): string {
+export function encodeSwitchValue(value: boolean | number | string): string {
   return String(value);
 }
 
 /** A stored value read back, or undefined when it is missing or malformed (the caller then uses the default). */
-export function decodeSwitchValue(name: SwitchName, stored: string | undefined): boolean | number | undefined {
+export function decodeSwitchValue(name: SwitchName, stored: string | undefined): boolean | number | string | undefined {
   if (stored === undefined) return undefined;
   const definition: SwitchDefinition = SWITCHES[name];
   if (definition.type === 'boolean') {
@@ -155,6 +182,7 @@ export function decodeSwitchValue(name: SwitchName, stored: string | undefined):
     if (stored === 'false') return false;
     return undefined;
   }
+  if (definition.type === 'enum') return definition.values.includes(stored) ? stored : undefined;
   if (!/^-?\d{1,4}$/.test(stored)) return undefined;
   const value = Number(stored);
   return value >= definition.min && value <= definition.max ? value : undefined;

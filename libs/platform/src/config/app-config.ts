@@ -202,5 +202,72 @@ export class AppConfig {
   @Transform(csv) @IsString({ each: true })
   CORS_ALLOWED_ORIGINS: string[] = [];
 
+  /** The provider stand-in's operator key: PUT /provider/faults needs it in X-Provider-Admin-Key. */
+  @IsString() @MinLength(16, { message: 'PROVIDER_ADMIN_KEY must be at least 16 characters' })
+  PROVIDER_ADMIN_KEY = 'dev-only-provider-admin-key';
+
+  /** Where the payment service (and admin's reconciliation) reach the payment provider. */
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  PAYMENT_PROVIDER_URL = 'http://127.0.0.1:3006';
+
+  /** A call to the provider that takes longer is aborted and counts as a failure. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(60000)
+  PAYMENT_PROVIDER_TIMEOUT_MS = 2000;
+
+  /** Calls per second one payment process makes to the provider at most (its outbound token bucket). */
+  @Type(() => Number) @IsInt() @Min(1)
+  PAYMENT_PROVIDER_RATE_PER_SECOND = 30;
+
+  /** The outbound bucket's capacity: calls that may leave at once after a quiet period. */
+  @Type(() => Number) @IsInt() @Min(1)
+  PAYMENT_PROVIDER_BURST = 30;
+
+  /** The payment breaker judges the calls of the last N seconds (time) or the last N calls (count). */
+  @IsIn(['time', 'count'])
+  PAYMENT_BREAKER_WINDOW_TYPE: 'time' | 'count' = 'time';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(3600)
+  PAYMENT_BREAKER_WINDOW_SIZE = 60;
+
+  /** Calls the window must hold before the breaker may open. */
+  @Type(() => Number) @IsInt() @Min(1)
+  PAYMENT_BREAKER_MIN_CALLS = 20;
+
+  /** Opens at this share of failed calls, in percent. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  PAYMENT_BREAKER_FAILURE_RATE = 50;
+
+  /** Opens at this share of slow calls, in percent. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  PAYMENT_BREAKER_SLOW_CALL_RATE = 30;
+
+  /** A call this long or longer is slow. */
+  @Type(() => Number) @IsInt() @Min(1)
+  PAYMENT_BREAKER_SLOW_CALL_MS = 1000;
+
+  /** How long the open breaker rejects every call before it lets probes through. */
+  @Type(() => Number) @IsInt() @Min(100)
+  PAYMENT_BREAKER_OPEN_MS = 10000;
+
+  /** Probe calls admitted while half open; all must succeed to close. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  PAYMENT_BREAKER_HALF_OPEN_PROBES = 5;
+
+  /** paysim: where it sends its signed notifications. */
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  PAYSIM_CALLBACK_URL = 'http://127.0.0.1:3004/api/payments/callback';
+
+  /** paysim: charges and refunds per second it accepts before answering 429 (a bank's token bucket). */
+  @Type(() => Number) @IsInt() @Min(1)
+  PAYSIM_RATE_LIMIT_PER_SECOND = 30;
+
+  /** paysim: the capacity of its inbound bucket. */
+  @Type(() => Number) @IsInt() @Min(1)
+  PAYSIM_RATE_LIMIT_BURST = 40;
+
+  /** How often the admin service reconciles the running activities (and exports the mismatch count). */
+  @Type(() => Number) @IsInt() @Min(1000)
+  RECONCILIATION_INTERVAL_MS = 60000;
+
   static readonly DEV_JWT_SECRET = DEV_JWT_SECRET;
 }

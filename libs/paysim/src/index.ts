@@ -1,0 +1,2 @@
+export * from './paysim.module';
+export * from './paysim.service';
