@@ -4,11 +4,10 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiExcludeEndpoint, ApiHeader, ApiOk
 import type { FastifyReply } from 'fastify';
 import { PROVIDER_HEADERS } from '@seckill/contracts';
 import { PaymentView } from '@seckill/payment-store';
-import { CurrentUser, JwtAuthGuard, Principal } from '@seckill/platform';
+import { CurrentUser, JwtAuthGuard, KEEP_RAW_BODY, Principal, RawBodyRequest } from '@seckill/platform';
 import { CallbackService } from './callback.service';
 import { CreatePaymentDto, PaymentDto, PaymentIdParams } from './dto/payments.dto';
 import { PaymentsService } from './payments.service';
-import { KEEP_RAW_BODY, RawBodyRequest } from './raw-body';
 
 /** /api/payments: pay an order, read a payment, and the provider's notifications. */
 @ApiTags('payments')

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { OrderStoreModule } from '@seckill/order-store';
 import { PaymentStoreModule } from '@seckill/payment-store';
 import { BreakerMonitor } from './breaker.monitor';
@@ -7,7 +6,6 @@ import { CallbackService } from './callback.service';
 import { PaymentsController } from './payments.controller';
 import { PaymentsMetrics } from './payments.metrics';
 import { PaymentsService } from './payments.service';
-import { keepRawBodies } from './raw-body';
 import { SettlementService } from './settlement.service';
 
 /**
@@ -22,7 +20,3 @@ import { SettlementService } from './settlement.service';
 })
 export class PaymentsModule {}
 
-/** The payment service's Fastify setup: the callback route keeps its raw body for the signature check. */
-export function configurePayments(app: NestFastifyApplication): void {
-  keepRawBodies(app);
-}

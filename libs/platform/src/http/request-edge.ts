@@ -55,11 +55,21 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 }
 
 /**
+ * Fastify route config of a route that needs its request's exact bytes (set with Nest's @RouteConfig): a signature
+ * covers bytes, and re-serialising the parsed JSON would not give them back. Other routes keep nothing.
+ */
+export const KEEP_RAW_BODY = { rawBody: true } as const;
+
+/** A request whose route asked for its raw body (see KEEP_RAW_BODY); undefined when the body was empty. */
+export type RawBodyRequest = FastifyRequest & { rawBody?: Buffer };
+
+/**
  * The request edge every service shares, registered before any route or hook of the service:
  * - a path longer than MAX_PATH_LENGTH is 414 URI_TOO_LONG, before routing;
  * - bodies: JSON only (16 KiB at most). An empty body is no body, whatever its Content-Type, so a POST to an endpoint
  *   that takes none is accepted; any other non-empty body (form-encoded, text, XML, or JSON sent without a
- *   Content-Type) is 415. Registering the JSON parser here also keeps Nest from adding its form-encoded parser.
+ *   Content-Type) is 415. Registering the JSON parser here also keeps Nest from adding its form-encoded parser. A route
+ *   configured with KEEP_RAW_BODY also gets the bytes of its JSON body.
  */
 export function registerRequestEdge(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -79,6 +89,7 @@ export function registerRequestEdge(app: NestFastifyApplication): void {
   const json = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
     if (body.length === 0) return done(null, undefined);
+    if ((request.routeOptions.config as { rawBody?: boolean } | undefined)?.rawBody === true) (request as RawBodyRequest).rawBody = body;
     json(request, body.toString('utf8'), done);
   });
   fastify.removeContentTypeParser('text/plain');
