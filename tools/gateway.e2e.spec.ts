@@ -269,9 +269,17 @@ describe('the compose gateway (nginx with docker/gateway.conf.template)', { skip
     const headers = { 'content-type': 'application/json' };
     const registered = await send(`${gateway!.url}/api/auth/register`, { method: 'POST', headers, body: credentials });
     assert.equal(registered.status, 201, registered.body);
-    const login = await send(`${gateway!.url}/api/auth/login`, { method: 'POST', headers, body: credentials });
+    const login = await send(`${gateway!.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { ...headers, 'x-request-id': 'gateway-test-1' },
+      body: credentials,
+    });
     assert.equal(login.status, 200, login.body);
     assert.equal(login.json().tokenType, 'Bearer');
+    assert.equal(login.headers['x-request-id'], 'gateway-test-1', 'the service answers with the id the gateway passed on');
+    const generated = await send(`${gateway!.url}/api/auth/me`);
+    assert.equal(generated.status, 401);
+    assert.match(String(generated.headers['x-request-id']), /^[0-9a-f]{32}$/, "nginx's id, returned by the service");
   });
 
   it('overwrites X-Forwarded-For with the peer address and passes a well-formed X-Request-Id on', async () => {

@@ -16,6 +16,7 @@ export * from './database/migrator';
 export * from './metrics/metrics.service';
 export * from './health/health.service';
 export * from './http/create-http-app';
+export * from './http/request-logging';
 export * from './platform.module';
 export * from './queue/queue.module';
 export * from './util/micro-batcher';

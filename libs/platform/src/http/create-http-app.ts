@@ -8,6 +8,8 @@ import { loadConfig } from '../config/load-config';
 import { AllExceptionsFilter } from '../errors/all-exceptions.filter';
 import { createValidationPipe } from '../errors/validation';
 import { PinoLogger } from '../logging/pino-logger';
+import { AccessTokenService } from '../auth/access-token.service';
+import { registerRequestLogging, requestIdOf } from './request-logging';
 import { MetricsService } from '../metrics/metrics.service';
 
 /** No endpoint takes a body larger than this (shared/API.md: 413 PAYLOAD_TOO_LARGE). */
@@ -34,11 +36,14 @@ export async function createHttpApp(rootModule: DynamicModule, options: HttpAppO
     trustProxy: config.TRUSTED_PROXIES.length > 0 ? config.TRUSTED_PROXIES : false,
     return503OnClosing: true,
     logger: false,
+    genReqId: requestIdOf,
   });
-  const logger = new PinoLogger(options.service, config.LOG_LEVEL);
+  const logger = new PinoLogger(options.service, config.LOG_LEVEL, config.LOG_FORMAT, config.NODE_ENV);
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { logger, bufferLogs: true });
 
   const fastify = app.getHttpAdapter().getInstance();
+  const tokens = app.get(AccessTokenService);
+  registerRequestLogging(fastify, logger.pino, { accessLog: config.ACCESS_LOG, verifyToken: (token) => tokens.verify(token) });
   // Only JSON bodies: Fastify would otherwise also accept text/plain.
   fastify.removeContentTypeParser('text/plain');
 
