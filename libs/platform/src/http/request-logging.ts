@@ -19,6 +19,9 @@ export function requestIdOf(request: IncomingMessage): string {
   return typeof given === 'string' && WELL_FORMED_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** Probes polled every few seconds by orchestrators and Prometheus: no access line (their errors are still logged). */
+const PROBE_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
+
 export interface RequestLoggingOptions {
   /** One info line per request; errors (5xx but 503) are logged whatever this says. */
   accessLog: boolean;
@@ -28,7 +31,7 @@ export interface RequestLoggingOptions {
 
 /**
  * Gives every request an id (returned in X-Request-Id) and logs each request once, when its answer is sent: an
- * access line at info when enabled, an error line for every 5xx but 503. Both carry the method, the route, the status, the
+ * access line at info when enabled (not for health and metrics probes), an error line for every 5xx but 503. Both carry the method, the route, the status, the
  * time taken, the request id and the user. Nothing is built per request unless a line is written, so with the
  * access log off the hot path pays one header and one status check.
  */
@@ -44,7 +47,9 @@ export function registerRequestLogging(fastify: FastifyInstance, logger: Logger,
     // 503 is a deliberate answer (shed, switched off, a dependency down), counted in metrics: an error line for each
     // would flood the log exactly while the service is saturated. It gets its access line like any other answer.
     if (status >= 500 && status !== 503) logger.error(describe(request, reply, options), summary(request, reply));
-    else if (accessLog) logger.info(describe(request, reply, options), summary(request, reply));
+    else if (accessLog && !PROBE_ROUTES.has(request.routeOptions.url ?? '')) {
+      logger.info(describe(request, reply, options), summary(request, reply));
+    }
     done();
   });
 }

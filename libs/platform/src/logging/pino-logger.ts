@@ -58,7 +58,8 @@ function prettyStream(): DestinationStream | undefined {
   return build({
     sync: true,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,service,context',
+    // The request's method, path, status and time are in its message already.
+    ignore: 'pid,hostname,service,context,method,route,url,status,ms',
     messageFormat: '{if context}{context}: {end}{msg}',
     singleLine: true,
   });
