@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { SERVICES, ServiceName } from '@seckill/contracts';
 import { loadConfig } from '@seckill/platform';
 import { loadDotEnv, REPO_ROOT } from './env-file';
-import { busyPortsMessage, busyServices } from './local-stack';
+import { busyPortsMessage, busyServices, onParentGone } from './local-stack';
 import { migrate } from './migrate';
 
 /**
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  onParentGone(stop);
 }
 
 main().catch((error: unknown) => {

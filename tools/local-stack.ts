@@ -42,3 +42,19 @@ export function busyPortsMessage(config: AppConfig, busy: ServiceName[], doing: 
     `or choose other ports (${busy.map((name) => `${name.toUpperCase()}_PORT`).join(', ')}).\n`
   );
 }
+
+/**
+ * Calls `gone` once this process's parent has exited (it is then re-parented, and its parent pid changes). `npm start`
+ * execs the supervisor, so its parent is npm itself: killing npm, even by SIGKILL, stops the supervisor and with it
+ * every service, instead of leaving them holding their ports.
+ */
+export function onParentGone(gone: () => void, everyMs = 1000): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      gone();
+    }
+  }, everyMs);
+  timer.unref();
+}

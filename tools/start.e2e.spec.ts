@@ -21,8 +21,14 @@ interface Run {
   exit: Promise<number | null>;
 }
 
-function runStart(): Run {
-  const child = spawn(process.execPath, [join(__dirname, 'start.js')], {
+/**
+ * Runs dist/tools/start.js, directly or (underNpm) as the child of a stand-in for npm, a process that does nothing
+ * but wait, so that the test can kill the parent alone.
+ */
+function runStart(underNpm = false): Run {
+  const start = join(__dirname, 'start.js');
+  const npmStandIn = `require('node:child_process').spawn(process.execPath, [${JSON.stringify(start)}], { stdio: 'inherit' }); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, underNpm ? ['-e', npmStandIn] : [start], {
     // LOG_LEVEL=warn: this test reads the supervisor's own lines, not the services' access log.
     env: { ...process.env, ...configToEnv(config), LOG_LEVEL: 'warn', SEED_DEMO: 'true', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -99,11 +105,22 @@ describe('npm start', () => {
     );
   });
 
-  it('finds the same demo on the next start over the same databases, and says so when stopped', async () => {
-    const run = runStart();
-    const demoId = await untilReady(run);
+  it('finds the same demo on the next start over the same databases; stops everything when npm is killed', async () => {
+    const npm = runStart(true);
+    const demoId = await untilReady(npm);
     assert.equal(demoId, firstDemoId);
-    assert.match(run.output(), new RegExp(`activity ${demoId}: .*\\(made by an earlier start\\)`));
+    assert.match(npm.output(), new RegExp(`activity ${demoId}: .*\\(made by an earlier start\\)`));
+    npm.process.kill('SIGKILL');
+    await waitFor(
+      async () => (await Promise.all(names.map((name) => portOpen(servicePort(name, config))))).every((open) => !open),
+      30_000,
+      'every service to stop after npm was killed',
+    );
+  });
+
+  it('says what it stops on SIGTERM, and exits 0', async () => {
+    const run = runStart();
+    await untilReady(run);
     run.process.kill('SIGTERM');
     assert.equal(await run.exit, 0);
     assert.match(run.output(), /start: stopping .*\n/);

@@ -5,7 +5,7 @@ import { SERVICES, ServiceName } from '@seckill/contracts';
 import { AppConfig, loadConfig } from '@seckill/platform';
 import { DemoOutcome, ensureDemoActivity } from './demo-activity';
 import { loadDotEnv } from './env-file';
-import { busyPortsMessage, busyServices, SERVICE_NAMES, serviceUrl } from './local-stack';
+import { busyPortsMessage, busyServices, onParentGone, SERVICE_NAMES, serviceUrl } from './local-stack';
 import { migrate } from './migrate';
 
 /**
@@ -13,7 +13,7 @@ import { migrate } from './migrate';
  * over ports that are taken (an earlier start still running, say), migrates every database, starts the services,
  * waits until each is ready, makes sure a demo activity is on sale or about to be, and prints where everything is.
  * Ctrl-C (or SIGTERM) stops them all and says so; the services also stop on their own when this process dies
- * however it dies, even by SIGKILL (see supervised-child.ts).
+ * however it dies, even by SIGKILL (see supervised-child.ts), and this process stops them when npm, its parent, dies.
  */
 const READY_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 10_000;
@@ -130,6 +130,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => (stopping ? forceStop() : void stopAll(0)));
   process.on('SIGTERM', () => void stopAll(0));
+  onParentGone(() => {
+    say('npm start is gone (its process was killed)');
+    void stopAll(1);
+  });
   for (const name of SERVICE_NAMES) children.set(name, startService(name, env));
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
