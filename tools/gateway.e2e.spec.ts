@@ -243,7 +243,8 @@ describe('the compose gateway (nginx with docker/gateway.conf.template)', { skip
       ['GET', '/api/activities/7/stock', 'seckill'],
       ['GET', '/api/activities/7/result', 'seckill'],
       ['GET', '/api/client-config', 'seckill'],
-      ['GET', '/shop/', 'seckill'],
+      ['GET', '/shop', 'seckill'],
+      ['GET', '/shop/assets/app.1a2b3c.js', 'seckill'],
       ['GET', '/api/orders?limit=5', 'order'],
       ['POST', '/api/orders/123/cancel', 'order'],
       ['POST', '/api/payments', 'payment'],
@@ -340,7 +341,7 @@ describe('the compose gateway (nginx with docker/gateway.conf.template)', { skip
   });
 
   it('refuses /metrics, the provider stand-in and unknown paths with 404 and the API error body', async () => {
-    for (const path of ['/metrics', '/provider/charges', '/api/activitiesX', '/health/ready', '/nowhere']) {
+    for (const path of ['/metrics', '/provider/charges', '/provider/faults', '/api/activitiesX', '/shopping', '/health/ready', '/nowhere']) {
       const answer = await send(`${gateway!.url}${path}`);
       assert.equal(answer.status, 404, path);
       assert.deepEqual(answer.json(), { code: 'NOT_FOUND', message: 'no such resource', retryable: false }, path);
