@@ -1,7 +1,12 @@
 import { ActivityView } from '@seckill/contracts';
 
-/** The title every demo activity starts with: how npm start recognises the one it made on an earlier day. */
+/**
+ * The title every demo activity starts with, the admin service's seed (SEED_DEMO, into an empty database) as well as
+ * the ones made here: how npm start recognises a demo from an earlier day.
+ */
 export const DEMO_TITLE_PREFIX = 'Demo:';
+/** Settings of the latest demo that a new one inherits when the admin API reports them (the front door's). */
+const INHERITED_SETTINGS = ['waitingRoom', 'staggerSeconds', 'maxParticipants', 'challengeDifficulty'] as const;
 /** A demo that opens later than this, or closes sooner, is not one a newcomer can try now: another is made. */
 const USABLE_WITHIN_MS = 10 * 60_000;
 const OPENS_AFTER_MS = 60_000;
@@ -49,8 +54,9 @@ async function json<T>(url: string, init: RequestInit, what: string): Promise<T>
 
 /**
  * Makes sure a demo activity is on sale or about to be, through the services' own API as any client would: reuses
- * an earlier start's demo while it is usable, else logs in as the admin and creates one that opens a minute from now
- * and lasts a day (the admin service prewarms it at once). A database reused day after day thus always has one.
+ * a demo while it is usable (the admin service's seed, or one made on an earlier day), else logs in as the admin and
+ * creates one that opens a minute from now and lasts a day, with the latest demo's settings (the admin service
+ * prewarms it at once). A database reused day after day thus always has one.
  */
 export async function ensureDemoActivity(
   urls: DemoUrls,
@@ -60,6 +66,12 @@ export async function ensureDemoActivity(
   const activities = await json<ActivityView[]>(`${urls.seckill}/api/activities`, {}, 'listing the activities');
   const existing = pickDemo(activities, now);
   if (existing) return { activity: existing, created: false };
+  const latest = activities.filter((activity) => activity.title.startsWith(DEMO_TITLE_PREFIX)).sort((a, b) => b.id - a.id)[0];
+  const inherited: Record<string, unknown> = {};
+  for (const key of INHERITED_SETTINGS) {
+    const value = latest ? (latest as unknown as Record<string, unknown>)[key] : undefined;
+    if (value !== undefined) inherited[key] = value;
+  }
 
   const login = await json<{ accessToken: string }>(
     `${urls.auth}/api/auth/login`,
@@ -81,6 +93,7 @@ export async function ensureDemoActivity(
         startAt: new Date(now + OPENS_AFTER_MS).toISOString(),
         endAt: new Date(now + LASTS_MS).toISOString(),
         paymentTimeoutSeconds: 900,
+        ...inherited,
       }),
     },
     'creating the demo activity',

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ActivityView, SERVICES, ServiceName } from '@seckill/contracts';
 import { AppConfig, servicePort } from '@seckill/platform';
-import { call, configToEnv, createTestConfig, dropTestResources, freePort, waitFor } from '@seckill/testing';
+import { call, configToEnv, createTestConfig, dropTestResources, freePort, mintToken, waitFor } from '@seckill/testing';
 
 // `npm start` as a person uses it: dist/tools/start.js run as `npm start` runs it, on free ports with this file's
 // own databases and Redis prefix. It refuses busy ports, prints a banner naming a demo activity on sale or about to
-// be, leaves no service behind when it is killed, finds its demo again on the next start, and says goodbye.
+// be, leaves no service behind when it or npm is killed, finds its demo again on the next start, makes a new one
+// when the old one is no use any more, and says goodbye.
 
 const names = Object.keys(SERVICES) as ServiceName[];
 let config: AppConfig;
@@ -109,7 +110,15 @@ describe('npm start', () => {
     const npm = runStart(true);
     const demoId = await untilReady(npm);
     assert.equal(demoId, firstDemoId);
-    assert.match(npm.output(), new RegExp(`activity ${demoId}: .*\\(made by an earlier start\\)`));
+    assert.doesNotMatch(npm.output(), /made now/, 'reused');
+    // The next day, as far as npm start can tell: the demo now opens in two hours.
+    const later = Date.now() + 2 * 3600_000;
+    const moved = await call(`http://127.0.0.1:${config.ADMIN_PORT}/api/admin/activities/${demoId}`, {
+      method: 'PATCH',
+      token: mintToken(config, 1, 'admin'),
+      body: { startAt: new Date(later).toISOString(), endAt: new Date(later + 3600_000).toISOString() },
+    });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
     npm.process.kill('SIGKILL');
     await waitFor(
       async () => (await Promise.all(names.map((name) => portOpen(servicePort(name, config))))).every((open) => !open),
@@ -118,9 +127,13 @@ describe('npm start', () => {
     );
   });
 
-  it('says what it stops on SIGTERM, and exits 0', async () => {
+  it('makes a new demo when none is on sale or about to be, says what it stops on SIGTERM, and exits 0', async () => {
     const run = runStart();
-    await untilReady(run);
+    const demoId = await untilReady(run);
+    assert.notEqual(demoId, firstDemoId);
+    assert.match(run.output(), new RegExp(`activity ${demoId}: .*\\(made now: none was on sale or about to be\\)`));
+    const demo = await call<ActivityView>(`http://127.0.0.1:${config.SECKILL_PORT}/api/activities/${demoId}`);
+    assert.equal(demo.body.status, 'UPCOMING');
     run.process.kill('SIGTERM');
     assert.equal(await run.exit, 0);
     assert.match(run.output(), /start: stopping .*\n/);

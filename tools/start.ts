@@ -10,8 +10,9 @@ import { migrate } from './migrate';
 
 /**
  * `npm start`: a supervisor for the six services on one machine. It reads `.env` when there is one, refuses to start
- * over ports that are taken (an earlier start still running, say), migrates every database, starts the services,
- * waits until each is ready, makes sure a demo activity is on sale or about to be, and prints where everything is.
+ * over ports that are taken (an earlier start still running, say), migrates every database, starts the services
+ * (the admin service seeds a demo into an empty database), waits until each is ready, makes sure a demo activity is
+ * on sale or about to be (tools/demo-activity.ts), and prints where everything is.
  * Ctrl-C (or SIGTERM) stops them all and says so; the services also stop on their own when this process dies
  * however it dies, even by SIGKILL (see supervised-child.ts), and this process stops them when npm, its parent, dies.
  */
@@ -98,7 +99,7 @@ function banner(config: AppConfig, demo: DemoOutcome | undefined, envFile: strin
     demoLines =
       `  activity ${activity.id}: "${activity.title}", ${activity.remaining} of ${activity.stock} left, on sale ` +
       `${when(activity.startAt, now)} until ${new Date(activity.endAt).toLocaleString()}` +
-      `${created ? '' : ' (made by an earlier start)'}\n` +
+      `${created ? ' (made now: none was on sale or about to be)' : ''}\n` +
       `  DEMO=${activity.id}   # the README's curl session uses this id\n`;
   }
   return (
@@ -121,11 +122,9 @@ async function main(): Promise<void> {
   }
   await migrate();
 
-  // The demo activity is this supervisor's to ensure, through the API (below); readable output when a person
-  // watches (pino-pretty in development, in colour on a terminal).
+  // Readable output when a person watches: pino-pretty in development, in colour on a terminal.
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    SEED_DEMO: 'false',
     ...(process.stdout.isTTY && process.env.NO_COLOR === undefined ? { FORCE_COLOR: '1' } : {}),
   };
   process.on('SIGINT', () => (stopping ? forceStop() : void stopAll(0)));
