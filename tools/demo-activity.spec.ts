@@ -6,9 +6,10 @@ import { pickDemo, usableDemo } from './demo-activity';
 const NOW = Date.parse('2026-11-28T12:00:00.000Z');
 const MINUTE = 60_000;
 
+/** The fields the demo's choice looks at (an activity has more, which these tests leave out). */
 function activity(id: number, changes: Partial<ActivityView> & { startIn: number; endIn: number }): ActivityView {
   const { startIn, endIn, ...rest } = changes;
-  return {
+  const view: Partial<ActivityView> = {
     id,
     title: 'Demo: mechanical keyboard, 60% off',
     description: '',
@@ -21,6 +22,7 @@ function activity(id: number, changes: Partial<ActivityView> & { startIn: number
     status: startIn > 0 ? 'UPCOMING' : 'ACTIVE',
     ...rest,
   };
+  return view as ActivityView;
 }
 
 describe('the demo activity npm start ensures', () => {
