@@ -5,8 +5,16 @@ import { ActivityView } from '@seckill/contracts';
  * the ones made here: how npm start recognises a demo from an earlier day.
  */
 export const DEMO_TITLE_PREFIX = 'Demo:';
-/** Settings of the latest demo that a new one inherits when the admin API reports them (the front door's). */
-const INHERITED_SETTINGS = ['waitingRoom', 'staggerSeconds', 'maxParticipants', 'challengeDifficulty'] as const;
+/**
+ * Settings of the latest demo that a new one inherits when the API reports them and they are on (the front door's:
+ * off is the admin API's default, and an "off" value is not always one it accepts back).
+ */
+const INHERITED_SETTINGS: Record<string, (value: unknown) => boolean> = {
+  waitingRoom: (value) => typeof value === 'object' && value !== null && (value as { enabled?: unknown }).enabled === true,
+  staggerSeconds: (value) => typeof value === 'number' && value > 0,
+  maxParticipants: (value) => typeof value === 'number' && value > 0,
+  challengeDifficulty: (value) => typeof value === 'number' && value > 0,
+};
 /** A demo that opens later than this, or closes sooner, is not one a newcomer can try now: another is made. */
 const USABLE_WITHIN_MS = 10 * 60_000;
 const OPENS_AFTER_MS = 60_000;
@@ -68,9 +76,9 @@ export async function ensureDemoActivity(
   if (existing) return { activity: existing, created: false };
   const latest = activities.filter((activity) => activity.title.startsWith(DEMO_TITLE_PREFIX)).sort((a, b) => b.id - a.id)[0];
   const inherited: Record<string, unknown> = {};
-  for (const key of INHERITED_SETTINGS) {
+  for (const [key, isOn] of Object.entries(INHERITED_SETTINGS)) {
     const value = latest ? (latest as unknown as Record<string, unknown>)[key] : undefined;
-    if (value !== undefined) inherited[key] = value;
+    if (isOn(value)) inherited[key] = value;
   }
 
   const login = await json<{ accessToken: string }>(
