@@ -140,7 +140,8 @@ async function main(): Promise<void> {
   const [seckillPort, adminPort] = [await freePort(), await freePort()];
   const config = createTestConfig({
     NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
+    // BENCH_LOG_LEVEL=info measures the services with their access log on (one line per request).
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     JWT_SECRET: randomBytes(32).toString('hex'),
     RATE_LIMIT_IP_ALLOWLIST: '127.0.0.1',
     PURCHASE_TOKEN_TTL_SECONDS: '600',

@@ -1,4 +1,5 @@
 import { defaultMigrationsDir, loadConfig, migrateAll } from '@seckill/platform';
+import { loadDotEnv } from './env-file';
 
 /** Applies prisma/migrations to the core database and every order shard (npm run db:migrate). */
 export async function migrate(): Promise<void> {
@@ -16,6 +17,7 @@ export async function migrate(): Promise<void> {
 }
 
 if (require.main === module) {
+  loadDotEnv();
   migrate().catch((error: unknown) => {
     process.stderr.write(`migrate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

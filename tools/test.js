@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/**/*.spec.js) with Node's test runner, prints the spec report, and closes
-// with the line `N passed, N failed`. Arguments filter the files by substring: `npm test -- orders`.
+// with the line `N passed, N failed`. Arguments filter the files by substring of their path inside the repository,
+// as the source is named (`npm test -- orders`, `npm test -- libs/platform/src/http/request-logging.spec.ts`): where
+// the clone lives never matters (a clone in a folder named seckill would otherwise match every file).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -22,11 +24,16 @@ function find(dir, out) {
   return out;
 }
 
+/** dist/apps/x/src/y.spec.js → apps/x/src/y.spec.js: the path the filter is matched against. */
+function sourcePath(file) {
+  return path.relative(path.join(root, 'dist'), file).split(path.sep).join('/');
+}
+
 const files = ['apps', 'libs', 'tools']
   .map((top) => path.join(root, 'dist', top))
   .filter((dir) => fs.existsSync(dir))
   .flatMap((dir) => find(dir, []))
-  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .filter((file) => filters.length === 0 || filters.some((filter) => sourcePath(file).includes(filter.replace(/\.ts$/, '.js'))))
   .sort();
 
 let passed = 0;
@@ -42,7 +49,10 @@ const report = stream.compose(spec);
 report.pipe(process.stdout, { end: false });
 report.on('end', () => {
   // An empty selection is a failure too: a green run must have run something.
-  if (files.length === 0) failed++;
+  if (files.length === 0) {
+    failed++;
+    process.stdout.write(`no test file's path contains ${filters.map((filter) => JSON.stringify(filter)).join(' or ')}\n`);
+  }
   process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
   process.exitCode = failed > 0 ? 1 : 0;
 });

@@ -36,7 +36,7 @@ export class OrderCancellationService {
     const activity = await this.activities.get(order.activity_id);
     const shards = activity?.stockShards ?? 1;
     if (await this.stock.release(order.activity_id, shards, order.reservation_id, String(order.id))) {
-      this.logger.log(`order ${order.id} cancelled: unit returned to activity ${order.activity_id}`);
+      this.logger.debug(`order ${order.id} cancelled: unit returned to activity ${order.activity_id}`);
       // Every seckill instance lifts its in-memory sold-out flag.
       await this.stock.announceSoldOut(order.activity_id, false);
     }

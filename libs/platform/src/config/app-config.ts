@@ -24,6 +24,17 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /**
+   * `json`: one JSON object per line; `pretty`: one readable line per entry (pino-pretty, a development dependency);
+   * `auto`: pretty when NODE_ENV is development, JSON otherwise.
+   */
+  @IsIn(['auto', 'pretty', 'json'])
+  LOG_FORMAT: 'auto' | 'pretty' | 'json' = 'auto';
+
+  /** One info line per request (method, route, status, time, request id, user). Turn off for the sale's peak. */
+  @Transform(({ value }) => value === true || value === 'true' || value === '1')
+  ACCESS_LOG = true;
+
   /** Address the HTTP servers bind to. */
   @IsString()
   HOST = '127.0.0.1';

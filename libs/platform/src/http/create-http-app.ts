@@ -8,6 +8,8 @@ import { loadConfig } from '../config/load-config';
 import { AllExceptionsFilter } from '../errors/all-exceptions.filter';
 import { createValidationPipe } from '../errors/validation';
 import { PinoLogger } from '../logging/pino-logger';
+import { AccessTokenService } from '../auth/access-token.service';
+import { registerRequestLogging, requestIdOf } from './request-logging';
 import { MetricsService } from '../metrics/metrics.service';
 import { BODY_LIMIT_BYTES, clientErrorHandler, frameworkErrors, registerRequestEdge } from './request-edge';
 
@@ -35,11 +37,14 @@ export async function createHttpApp(rootModule: DynamicModule, options: HttpAppO
     logger: false,
     frameworkErrors,
     clientErrorHandler,
+    genReqId: requestIdOf,
   });
-  const logger = new PinoLogger(options.service, config.LOG_LEVEL);
+  const logger = new PinoLogger(options.service, config.LOG_LEVEL, config.LOG_FORMAT, config.NODE_ENV);
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { logger, bufferLogs: true });
 
   const fastify = app.getHttpAdapter().getInstance();
+  const tokens = app.get(AccessTokenService);
+  registerRequestLogging(fastify, logger.pino, { accessLog: config.ACCESS_LOG, verifyToken: (token) => tokens.verify(token) });
   registerRequestEdge(app);
 
   const metrics = app.get(MetricsService);
