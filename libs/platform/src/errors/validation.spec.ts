@@ -60,3 +60,11 @@ describe('createValidationPipe', () => {
     ]);
   });
 });
+
+describe('createValidationPipe on a named parameter', () => {
+  it("hands a parameter pipe the request's own text, not a number Nest made of it", async () => {
+    for (const text of ['0x1', '1e0', '1 ', '01']) {
+      assert.equal(await createValidationPipe().transform(text, { type: 'param', metatype: Number, data: 'id' }), text);
+    }
+  });
+});

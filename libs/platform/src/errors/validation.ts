@@ -68,6 +68,15 @@ class StrictValidationPipe extends ValidationPipe {
     }
     return super.transform(value, metadata);
   }
+
+  /**
+   * A named path or query parameter reaches its own pipe as the request's text. Nest would first turn it into the
+   * handler's parameter type (`+value` for a number), so "0x1", "1e0" and "1 " all became activity 1 before
+   * ActivityIdPipe could refuse them.
+   */
+  protected override transformPrimitive(value: unknown): unknown {
+    return value;
+  }
 }
 
 /** The global ValidationPipe: strips nothing silently (unknown fields are refused), answers VALIDATION_FAILED. */
