@@ -9,7 +9,19 @@ import { configureAdmin } from '@seckill/admin';
 import { ServiceName } from '@seckill/contracts';
 import { configurePaysim } from '@seckill/paysim';
 import { AppConfig, createHttpApp, HttpAppOptions } from '@seckill/platform';
-import { createTestConfig, createTestDatabases, dropTestResources, freePort, RouteRecorder, ServedRoute } from '@seckill/testing';
+import {
+  countState,
+  createTestConfig,
+  createTestDatabases,
+  dropTestResources,
+  freePort,
+  KeyFilter,
+  RouteRecorder,
+  ServedRoute,
+  sleep,
+  stateDifferences,
+  StateCounts,
+} from '@seckill/testing';
 import { AppModule as AdminApp } from '../../apps/admin/src/app.module';
 import { AppModule as AuthApp } from '../../apps/auth/src/app.module';
 import { AppModule as OrderApp } from '../../apps/order/src/app.module';
@@ -115,4 +127,20 @@ async function startOnce(options: { env?: Record<string, string>; controllerDoor
     await close();
     throw error;
   }
+}
+
+/**
+ * Waits until what the services set up or retire in the background (a new sale's stream, per-second rate windows,
+ * leases) has settled: the same counts twice in a row, half a second apart (10 s at most). Then a count taken before
+ * a test and one after differ only by what the test did.
+ */
+export async function settledState(stack: SecurityStack, ignore: KeyFilter): Promise<StateCounts> {
+  let last = await countState(stack.config, ignore);
+  for (let stable = 0, tries = 0; stable < 2 && tries < 20; tries++) {
+    await sleep(500);
+    const now = await countState(stack.config, ignore);
+    stable = stateDifferences(last, now).length === 0 ? stable + 1 : 0;
+    last = now;
+  }
+  return last;
 }

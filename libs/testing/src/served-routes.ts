@@ -55,3 +55,12 @@ export class RouteRecorder {
       .sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method));
   }
 }
+
+/**
+ * Whether a concrete path (query string ignored) is one a route's URL pattern matches: `:name` stands for one
+ * segment, a trailing `*` for the rest. For telling which served route a request in a matrix exercises.
+ */
+export function routeMatches(url: string, path: string): boolean {
+  const escaped = url.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+').replace(/\*$/, '.*');
+  return new RegExp(`^${escaped}$`).test(path.split('?', 1)[0]);
+}
