@@ -6,6 +6,7 @@ import { defaultSwitchValues } from '@seckill/flow-control';
 import { AutoDegradeScheduler, configureAdmin } from '@seckill/admin';
 import { AppConfig, bullConnection, CORE_DB, ORDER_CREATE_QUEUE, PrismaClient, RedisKeys } from '@seckill/platform';
 import { call, createTestConfig, createTestDatabases, dropTestResources, mintToken, startTestApp, TestApp, waitFor } from '@seckill/testing';
+import { ADMIN_STREAM_PATH, adminRouteCases } from './admin-route-matrix';
 import { AppModule } from './app.module';
 
 // The operator's API beyond activities: who may call what, switches and plans across instances and restarts, the
@@ -63,29 +64,7 @@ describe('admin authorization', () => {
     const activity = (await call<ActivityView>(`${a.url}/api/admin/activities`, { token: admin, body: { title: 'Authz', priceCents: 100, stock: 3, ...window(HOUR) } })).body;
     const retryJob = await failedJob('authz-retry');
     const discardJob = await failedJob('authz-discard');
-    const routes: Array<{ method: string; path: string; body?: unknown; ok: number }> = [
-      { method: 'POST', path: '/api/admin/activities', body: { title: 'New', priceCents: 100, stock: 3, ...window(HOUR) }, ok: 201 },
-      { method: 'GET', path: '/api/admin/activities', ok: 200 },
-      { method: 'GET', path: `/api/admin/activities/${activity.id}`, ok: 200 },
-      { method: 'PATCH', path: `/api/admin/activities/${activity.id}`, body: { title: 'Authz 2' }, ok: 200 },
-      { method: 'POST', path: `/api/admin/activities/${activity.id}/prewarm`, ok: 200 },
-      { method: 'GET', path: '/api/admin/switches', ok: 200 },
-      { method: 'GET', path: '/api/admin/switches/definitions', ok: 200 },
-      { method: 'PUT', path: '/api/admin/switches/orderQueries', body: { value: true }, ok: 200 },
-      { method: 'GET', path: `/api/admin/reconciliation?activityId=${activity.id}`, ok: 200 },
-      { method: 'GET', path: '/api/admin/orders', ok: 200 },
-      { method: 'GET', path: '/api/admin/queues', ok: 200 },
-      { method: 'GET', path: '/api/admin/stats', ok: 200 },
-      { method: 'GET', path: '/api/admin/plans', ok: 200 },
-      { method: 'POST', path: '/api/admin/plans/level1/apply', ok: 200 },
-      { method: 'POST', path: '/api/admin/plans/level1/revert', ok: 200 },
-      { method: 'GET', path: '/api/admin/audit', ok: 200 },
-      { method: 'POST', path: `/api/admin/queues/order-create/jobs/${retryJob}/retry`, ok: 200 },
-      { method: 'POST', path: `/api/admin/queues/order-create/jobs/${discardJob}/discard`, ok: 200 },
-      { method: 'POST', path: '/api/admin/session', ok: 200 },
-      { method: 'DELETE', path: '/api/admin/session', ok: 200 },
-      { method: 'GET', path: '/admin/queues/api/queues', ok: 200 },
-    ];
+    const routes = adminRouteCases({ activityId: activity.id, retryJob, discardJob, ...window(HOUR) });
     const state = async () => ({
       activities: (await call<ActivityView[]>(`${a.url}/api/admin/activities`, { token: admin })).body.map((x) => `${x.id}:${x.title}`),
       switches: (await call(`${a.url}/api/admin/switches`, { token: admin })).body,
@@ -102,7 +81,7 @@ describe('admin authorization', () => {
       assert.equal(refused.status, 403, `shopper ${route.method} ${route.path}`);
       assert.equal(refused.body.code, 'FORBIDDEN');
     }
-    const stream = await fetch(`${a.url}/api/admin/stream`);
+    const stream = await fetch(`${a.url}${ADMIN_STREAM_PATH}`);
     assert.equal(stream.status, 401);
     await stream.body?.cancel();
     assert.deepEqual(await state(), before, 'refusals changed nothing');

@@ -127,6 +127,8 @@ describe('purchase: the fast path and the controller answer alike', () => {
       ['forged access token', { activityId: soldOut, bearer: 'Bearer abc.def.ghi', body: purchaseBody(soldOut, 12) }, 401],
       ['lowercase scheme', { activityId: soldOut, bearer: `bearer ${mintToken(config, 13)}`, body: purchaseBody(soldOut, 13) }, 401],
       ['unknown field', { activityId: soldOut, userId: 14, body: JSON.stringify({ token: 'x', extra: 1 }) }, 400],
+      ["a field named after Object.prototype's members", { activityId: soldOut, userId: 14, body: JSON.stringify({ token: 'x', constructor: 1 }) }, 400],
+      ['activity id in another spelling', { activityId: '0x1', userId: 14, body: purchaseBody(soldOut, 14) }, 400],
       ['token of the wrong type', { activityId: soldOut, userId: 15, body: JSON.stringify({ token: 42 }) }, 400],
       ['empty JSON body', { activityId: soldOut, userId: 16, body: '' }, 400],
       ['no body at all', { activityId: soldOut, userId: 17 }, 400],

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { AccessTokenService, Principal, sendError, VALIDATOR_OPTIONS } from '@seckill/platform';
+import { AccessTokenService, droppedFields, Principal, sendError, VALIDATOR_OPTIONS } from '@seckill/platform';
 import { PURCHASE_ROUTE } from './activities.routes';
 import { ActivityIdPipe } from './dto/activity-id.pipe';
 import { PurchaseDto } from './dto/purchase.dto';
@@ -56,7 +56,8 @@ export function registerPurchaseFastPath(app: NestFastifyApplication): void {
     const body = request.body;
     if (id === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) return done();
     const dto = Object.assign(new PurchaseDto(), body);
-    if (validateSync(dto, VALIDATOR_OPTIONS).length > 0) return done();
+    // Fields the global pipe refuses before class-validator sees them (see droppedFields) fall through to it too.
+    if (droppedFields(body).length > 0 || validateSync(dto, VALIDATOR_OPTIONS).length > 0) return done();
     purchases.purchase(id, principal, dto.token, request.ip).then(
       (accepted) => void reply.code(202).send(accepted),
       (error: unknown) => sendError(reply, error, logger),

@@ -1,3 +1,5 @@
 export * from './test-env';
 export * from './schema-drift';
 export * from './http-contract';
+export * from './served-routes';
+export * from './state-counts';

@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ORDER_ID_PATTERN } from '@seckill/order-store';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
   IsDate,
   IsDefined,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -17,6 +18,13 @@ import {
 } from 'class-validator';
 
 const MAX_STOCK = 10_000_000;
+
+/**
+ * Times are ISO-8601 strings: a string becomes a Date (IsDate then refuses one that is not a time), anything else
+ * stays as it is and is refused. class-transformer's `@Type(() => Date)` would read `true` or a number as a time in
+ * 1970 and let it through.
+ */
+const IsoDate = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? new Date(value) : value));
 /**
  * Bounds of the front-door settings. A challenge of 5 million hash attempts is about half a minute of one worker in
  * a desktop Chromium (which did ~150,000 SHA-256 a second in our measurement): far beyond what a sale should ask.
@@ -41,7 +49,8 @@ export class WaitingRoomDto {
  */
 export class FrontDoorDto {
   @ApiPropertyOptional({ type: WaitingRoomDto })
-  @IsOptional() @ValidateNested() @Type(() => WaitingRoomDto)
+  // IsObject: ValidateNested alone lets an array through (each element is validated, and [] has none).
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => WaitingRoomDto)
   waitingRoom?: WaitingRoomDto;
 
   @ApiPropertyOptional({ description: 'spread token issuance over the first N seconds, by user (0 = off)', minimum: 0, maximum: MAX_STAGGER_SECONDS })
@@ -83,11 +92,11 @@ export class CreateActivityDto extends FrontDoorDto {
   stockShards?: number;
 
   @ApiProperty({ example: '2026-11-22T12:00:00.000Z' })
-  @Type(() => Date) @IsDate({ message: 'startAt must be an ISO-8601 date' })
+  @IsoDate() @IsDate({ message: 'startAt must be an ISO-8601 date' })
   startAt!: Date;
 
   @ApiProperty({ example: '2026-11-22T13:00:00.000Z' })
-  @Type(() => Date) @IsDate({ message: 'endAt must be an ISO-8601 date' })
+  @IsoDate() @IsDate({ message: 'endAt must be an ISO-8601 date' })
   endAt!: Date;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 86400, default: 900 })
@@ -114,19 +123,23 @@ export class UpdateActivityDto extends FrontDoorDto {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(64)
   stockShards?: number;
 
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate({ message: 'startAt must be an ISO-8601 date' })
+  @ApiPropertyOptional() @IsOptional() @IsoDate() @IsDate({ message: 'startAt must be an ISO-8601 date' })
   startAt?: Date;
 
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate({ message: 'endAt must be an ISO-8601 date' })
+  @ApiPropertyOptional() @IsOptional() @IsoDate() @IsDate({ message: 'endAt must be an ISO-8601 date' })
   endAt?: Date;
 
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(86400)
   paymentTimeoutSeconds?: number;
 }
 
+/** An activity id in a path: decimal digits only, so "01", "+1", " 1" or "1e0" name no activity rather than activity 1. */
+const ACTIVITY_ID = /^[1-9][0-9]{0,9}$/;
+
 export class ActivityIdParam {
   @ApiProperty()
-  @Type(() => Number) @IsInt({ message: 'id must be a positive integer' }) @Min(1) @Max(2147483647)
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && ACTIVITY_ID.test(value) ? Number(value) : value))
+  @IsInt({ message: 'id must be a positive integer' }) @Min(1) @Max(2147483647)
   id!: number;
 }
 

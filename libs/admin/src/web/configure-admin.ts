@@ -8,8 +8,10 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
+import { HttpException } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AccessTokenService, AppConfig, DomainError, ORDER_CREATE_QUEUE, ORDER_TIMEOUT_QUEUE, sendError } from '@seckill/platform';
+import { ERROR_CODES } from '@seckill/contracts';
+import { AccessTokenService, AppConfig, DomainError, mapError, ORDER_CREATE_QUEUE, ORDER_TIMEOUT_QUEUE, sendError } from '@seckill/platform';
 import { adminPrincipal } from '../session/admin-session';
 
 /** Where the dashboard is served, and the queue board inside it. */
@@ -55,8 +57,30 @@ async function registerQueueBoard(app: NestFastifyApplication): Promise<void> {
         return reply;
       }
     });
+    scope.addHook('onSend', async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => contractErrorBody(reply, payload));
     await scope.register(board.registerPlugin(), { prefix: QUEUE_BOARD_PATH });
   });
+}
+
+/**
+ * The board answers its own errors (an unknown queue or job, a body its error handler saw first) with a body of its
+ * own, `{"error": {"key": "ERRORS.QUEUE_NOT_FOUND"}}`; every error of the API has the contract's body instead. Errors
+ * that already have it (the guard's) pass unchanged.
+ */
+function contractErrorBody(reply: FastifyReply, payload: unknown): unknown {
+  if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
+  let body: { code?: unknown; message?: unknown; error?: { key?: unknown } } | undefined;
+  try {
+    body = JSON.parse(payload) as typeof body;
+  } catch {
+    body = undefined;
+  }
+  if (typeof body?.code === 'string' && body.code in ERROR_CODES) return payload;
+  const key = typeof body?.error?.key === 'string' ? body.error.key.replace(/^ERRORS\./, '').replace(/_/g, ' ').toLowerCase() : undefined;
+  const said = typeof body?.message === 'string' ? body.message : (key ?? 'the queue board refused the request');
+  const mapped = mapError(new HttpException(said, reply.statusCode));
+  void reply.status(mapped.status).headers(mapped.headers).type('application/json; charset=utf-8');
+  return JSON.stringify(mapped.body);
 }
 
 async function registerDashboard(app: NestFastifyApplication): Promise<void> {

@@ -37,4 +37,12 @@ export class DomainError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.extra = options.extra;
   }
+
+  /**
+   * The status under the name Fastify's error handlers read: a plugin with its own handler (the queue board's) would
+   * otherwise answer 500 to an error raised before any route, such as the request edge's 415.
+   */
+  get statusCode(): number {
+    return this.status;
+  }
 }

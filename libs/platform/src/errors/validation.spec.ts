@@ -45,4 +45,26 @@ describe('createValidationPipe', () => {
       { field: 'extra', problems: ['property extra should not exist'] },
     ]);
   });
+
+  it("refuses the names of Object.prototype's members and __proto__, which class-transformer would drop silently", async () => {
+    assert.deepEqual(await problems({ title: 'a', percent: 1, constructor: 1 }), [
+      { field: 'constructor', problems: ['property constructor should not exist'] },
+    ]);
+    assert.deepEqual(await problems(JSON.parse('{"title":"a","percent":1,"toString":"x","nested":{"hasOwnProperty":1}}')), [
+      { field: 'toString', problems: ['property toString should not exist'] },
+      { field: 'nested.hasOwnProperty', problems: ['property nested.hasOwnProperty should not exist'] },
+    ]);
+    // JSON.parse makes "__proto__" an own key, as a query string parser does.
+    assert.deepEqual(await problems(JSON.parse('{"title":"a","percent":1,"__proto__":"1"}')), [
+      { field: '__proto__', problems: ['property __proto__ should not exist'] },
+    ]);
+  });
+});
+
+describe('createValidationPipe on a named parameter', () => {
+  it("hands a parameter pipe the request's own text, not a number Nest made of it", async () => {
+    for (const text of ['0x1', '1e0', '1 ', '01']) {
+      assert.equal(await createValidationPipe().transform(text, { type: 'param', metatype: Number, data: 'id' }), text);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 /** ALTCHA's solution, as its solver returns it. */
 export class ChallengeSolutionDto {
@@ -24,7 +24,8 @@ export class TokenRequestDto {
   challenge?: string;
 
   @ApiPropertyOptional({ type: ChallengeSolutionDto })
-  @IsOptional() @ValidateNested() @Type(() => ChallengeSolutionDto)
+  // IsObject: ValidateNested alone lets an array through (each element is validated, and [] has none).
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ChallengeSolutionDto)
   solution?: ChallengeSolutionDto;
 }
 
