@@ -74,11 +74,7 @@ export function registerLoadShedding(fastify: FastifyInstance, options: LoadShed
     sampleInterval: options.sampleIntervalMs,
     exposeStatusRoute: false,
     // Returning without sending lets an exempt request through; once the reply is sent, Fastify stops there.
-    pressureHandler: (request, reply, type, value) => {
-      // under-pressure reports an infinite delay when its histogram took no sample in the last interval (a CPU so
-      // contended that the sampling timer did not run): that is no measurement, and shedding on it turned healthy
-      // requests away whatever the threshold.
-      if (type === 'eventLoopDelay' && !Number.isFinite(value)) return;
+    pressureHandler: (request, reply) => {
       if (!exempt(request.url)) shed(reply, lagging);
     },
   });
