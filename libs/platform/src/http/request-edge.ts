@@ -90,7 +90,8 @@ export function registerRequestEdge(app: NestFastifyApplication): void {
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
     if (body.length === 0) return done(null, undefined);
     if ((request.routeOptions.config as { rawBody?: boolean } | undefined)?.rawBody === true) (request as RawBodyRequest).rawBody = body;
-    json(request, body.toString('utf8'), done);
+    // Fastify's parser answers through `done` (its type also allows a promise, which this one never returns).
+    void json(request, body.toString('utf8'), done);
   });
   fastify.removeContentTypeParser('text/plain');
   // '*' is every other Content-Type, and a body sent without one.
