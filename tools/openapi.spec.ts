@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createTestConfig, deleteRedisPrefix } from '@seckill/testing';
+import { createHttpApp } from '@seckill/platform';
+import { call, createTestConfig, createTestDatabases, dropTestResources } from '@seckill/testing';
+import { AppModule as AuthApp } from '../apps/auth/src/app.module';
 import { REPO_ROOT } from './env-file';
 import { combinedOpenApiText, OPENAPI_FILE, serviceDocuments } from './openapi-document';
 
@@ -17,7 +19,7 @@ function differences(committed: Record<string, unknown>, current: Record<string,
 
 describe('OpenAPI', () => {
   const config = createTestConfig();
-  after(() => deleteRedisPrefix(config.REDIS_URL, config.REDIS_KEY_PREFIX));
+  after(() => dropTestResources(config));
 
   it(`${OPENAPI_FILE} is what the code describes`, async () => {
     const current = await combinedOpenApiText(config);
@@ -61,5 +63,23 @@ describe('OpenAPI', () => {
     assert.ok(purchase.requestBody, 'the purchase documents its body');
     assert.deepEqual(Object.keys(purchase.responses).sort(), ['202', '400', '401', '404', '409', '410', '413', '414', '415', '429', '503']);
     assert.equal((documents.auth.paths as Paths)['/api/activities/{id}/purchase'], undefined, 'other services do not describe it');
+  });
+
+  it('a service serves its own document at /docs (JSON at /docs-json), the same as the combined file holds for it', async () => {
+    await createTestDatabases(config); // the started auth service ensures the admin account
+    const app = await createHttpApp(AuthApp.register(config), { service: 'auth', config });
+    try {
+      await app.listen(0, '127.0.0.1');
+      const address = app.getHttpServer().address();
+      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const served = await call<{ paths: Paths }>(`${url}/docs-json`);
+      assert.equal(served.status, 200);
+      assert.deepEqual(served.body, JSON.parse(JSON.stringify((await serviceDocuments(config)).auth)));
+      const ui = await fetch(`${url}/docs`);
+      assert.equal(ui.status, 200);
+      assert.match(ui.headers.get('content-type') ?? '', /text\/html/);
+    } finally {
+      await app.close();
+    }
   });
 });
