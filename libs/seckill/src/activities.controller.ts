@@ -161,7 +161,7 @@ export class ActivitiesController {
   @ApiBearerAuth()
   @ApiOperation({ summary: "The caller's reservation in the activity and, once created, its order" })
   @ApiOkResponse({ type: ReservationResultDto })
-  @ApiErrors(...AUTHENTICATED_ERRORS, 'VALIDATION_FAILED', 'RATE_LIMITED', 'DEGRADED', 'BUSY')
+  @ApiErrors(...AUTHENTICATED_ERRORS, 'VALIDATION_FAILED', 'NOT_FOUND', 'RATE_LIMITED', 'DEGRADED', 'BUSY')
   result(@Param('id', ActivityIdPipe) id: number, @CurrentUser() user: Principal): Promise<ReservationResult> {
     this.degradation.assertResultPoll(user.userId);
     return this.purchases.result(id, user);
