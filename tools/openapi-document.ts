@@ -56,6 +56,7 @@ function same(a: unknown, b: unknown): boolean {
 export function combineDocuments(documents: Record<ServiceName, OpenAPIObject>): Json {
   const paths: Record<string, Record<string, Record<string, unknown>>> = {};
   const schemas: Record<string, unknown> = {};
+  const securitySchemes: Record<string, unknown> = {};
   const tags = new Set<string>();
   for (const [service, document] of Object.entries(documents)) {
     for (const [path, item] of Object.entries(document.paths)) {
@@ -71,6 +72,7 @@ export function combineDocuments(documents: Record<ServiceName, OpenAPIObject>):
         for (const tag of (operation.tags as string[] | undefined) ?? []) tags.add(tag);
       }
     }
+    Object.assign(securitySchemes, document.components?.securitySchemes);
     for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) {
       if (name in schemas && !same(schemas[name], schema)) throw new Error(`schema ${name} differs between services (${service} and another)`);
       schemas[name] = schema;
@@ -92,7 +94,7 @@ export function combineDocuments(documents: Record<ServiceName, OpenAPIObject>):
     tags: [...tags].sort().map((name) => ({ name })),
     paths: paths as Json,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: securitySchemes as Json,
       schemas: schemas as Json,
     },
   });

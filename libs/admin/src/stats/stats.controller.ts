@@ -1,8 +1,7 @@
 import { Controller, Get, MessageEvent, Sse, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ADMIN_ERRORS, ApiErrors } from '@seckill/platform';
 import { StatsDto } from '../dto/admin-views.dto';
-import { ADMIN_SESSION_COOKIE } from '../session/admin-session';
 import { Observable } from 'rxjs';
 import { AdminStreamGuard } from '../session/admin-stream.guard';
 import { StatsService, StatsSnapshot } from './stats.service';
@@ -28,8 +27,10 @@ export class StatsController {
   }
 
   @Sse('stream')
-  @ApiOperation({ summary: 'GET /api/admin/stats as server-sent events, about once a second (Bearer or session cookie)' })
-  @ApiCookieAuth(ADMIN_SESSION_COOKIE)
+  @ApiOperation({
+    summary: 'GET /api/admin/stats as server-sent events, about once a second (Bearer or session cookie)',
+    description: 'A browser\'s EventSource cannot send a header: it sends the session cookie POST /api/admin/session sets instead.',
+  })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'an event stream; each event\'s data is the StatsDto JSON', schema: { type: 'string' } })
   @ApiErrors(...ADMIN_ERRORS)
