@@ -10,6 +10,7 @@ import { PurchaseAccepted, PurchaseDto, PurchaseTokenResponse, ReservationResult
 import { CatalogQueries } from './catalog.queries';
 import { FrontDoorService } from './front-door.service';
 import { PurchaseService } from './purchase.service';
+import { ApiCachedRead } from './http-caching';
 import { ReadDegradation } from './read-degradation';
 import { RequestLimit, RequestLimitGuard } from './request-limit.guard';
 
@@ -27,6 +28,7 @@ export class ActivitiesController {
   @UseGuards(RequestLimitGuard)
   @ApiOperation({ summary: 'Every activity (cacheable for 1 s, with an ETag)' })
   @ApiOkResponse({ type: [ActivityViewDto] })
+  @ApiCachedRead()
   @ApiErrors('RATE_LIMITED', 'DEGRADED', 'BUSY')
   list(): Promise<ActivityView[]> {
     return this.catalog.list();
@@ -36,6 +38,7 @@ export class ActivitiesController {
   @UseGuards(RequestLimitGuard)
   @ApiOperation({ summary: 'One activity (404 for an unknown id, answered without MySQL; cacheable for 1 s)' })
   @ApiOkResponse({ type: ActivityViewDto })
+  @ApiCachedRead()
   @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'RATE_LIMITED', 'DEGRADED', 'BUSY')
   get(@Param('id', ActivityIdPipe) id: number): Promise<ActivityView> {
     return this.catalog.view(id);
@@ -45,6 +48,7 @@ export class ActivitiesController {
   @UseGuards(RequestLimitGuard)
   @ApiOperation({ summary: 'The units not reserved yet (cacheable for 1 s)' })
   @ApiOkResponse({ type: RemainingView })
+  @ApiCachedRead()
   @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'RATE_LIMITED', 'DEGRADED', 'BUSY')
   stock(@Param('id', ActivityIdPipe) id: number): Promise<{ remaining: number }> {
     return this.catalog.stock(id);
