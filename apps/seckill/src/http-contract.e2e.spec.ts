@@ -2,7 +2,7 @@ import { describeHttpContract, mintToken } from '@seckill/testing';
 import { AppModule } from './app.module';
 import { configureSeckill } from './configure';
 
-// The shared HTTP error contract (shared/API.md, "Errors") against a real seckill service.
+// The shared HTTP error contract (docs/api.md, "Errors") against a real seckill service.
 describeHttpContract('seckill', (config) => AppModule.register(config), {
   post: (config) => ({ path: '/api/activities/1/purchase', token: mintToken(config, 42) }),
   emptyPost: (config) => ({ path: '/api/activities/1/token', token: mintToken(config, 42) }),

@@ -51,7 +51,7 @@ export function activityStatus(record: ActivityRecord, remaining: number, now: n
   return remaining > 0 ? 'ACTIVE' : 'SOLD_OUT';
 }
 
-/** The API's `activity` (shared/API.md). */
+/** The API's `activity` (docs/api.md). */
 export function toActivityView(record: ActivityRecord, remaining: number, now: number): ActivityView {
   return {
     id: record.id,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, JwtAuthGuard, Principal } from '@seckill/platform';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, AUTHENTICATED_ERRORS, CurrentUser, JSON_BODY_ERRORS, JwtAuthGuard, Principal } from '@seckill/platform';
 import { AuthService } from './auth.service';
 import { AccessTokenDto } from './dto/access-token.dto';
 import { LoginDto } from './dto/login.dto';
@@ -8,21 +8,25 @@ import { MeDto } from './dto/me.dto';
 import { RegisterDto } from './dto/register.dto';
 import { RegisteredUserDto } from './dto/registered-user.dto';
 
-/** /api/auth (shared/API.md, Auth). */
+/** /api/auth: accounts and access tokens. */
 @ApiTags('auth')
 @Controller('api/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @ApiOperation({ summary: 'Create a shopper account (closed with 503 DEGRADED while the registration switch is off)' })
   @ApiCreatedResponse({ type: RegisteredUserDto })
+  @ApiErrors(...JSON_BODY_ERRORS, 'USERNAME_TAKEN', 'DEGRADED', 'BUSY')
   register(@Body() dto: RegisterDto): Promise<RegisteredUserDto> {
     return this.auth.register(dto);
   }
 
   @Post('login')
   @HttpCode(200)
+  @ApiOperation({ summary: 'An access token for the Bearer header; repeated failures per username or address answer 429' })
   @ApiOkResponse({ type: AccessTokenDto })
+  @ApiErrors(...JSON_BODY_ERRORS, 'UNAUTHENTICATED', 'RATE_LIMITED', 'BUSY')
   login(@Body() dto: LoginDto, @Ip() ip: string): Promise<AccessTokenDto> {
     return this.auth.login(dto, ip);
   }
@@ -30,7 +34,9 @@ export class AuthController {
   @Get('me')
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
+  @ApiOperation({ summary: 'The account of the access token' })
   @ApiOkResponse({ type: MeDto })
+  @ApiErrors(...AUTHENTICATED_ERRORS, 'BUSY')
   me(@CurrentUser() principal: Principal): Promise<MeDto> {
     return this.auth.me(principal);
   }

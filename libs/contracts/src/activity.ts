@@ -1,7 +1,7 @@
 /** An activity's state as shoppers see it. */
 export type ActivityStatus = 'UPCOMING' | 'ACTIVE' | 'SOLD_OUT' | 'ENDED';
 
-/** The `activity` of shared/API.md. */
+/** The `activity` of docs/api.md. */
 export interface ActivityView {
   id: number;
   title: string;

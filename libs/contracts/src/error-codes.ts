@@ -1,4 +1,4 @@
-/** Every error code of the HTTP contract (shared/API.md), with its status and whether a client may retry. */
+/** Every error code of the HTTP contract (docs/api.md), with its status and whether a client may retry. */
 export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, retryable: false },
   INVALID_SECKILL_TOKEN: { status: 400, retryable: false },

@@ -1,4 +1,4 @@
-/** The six services, the route prefix each serves and its default port (shared/API.md). */
+/** The six services, the route prefix each serves and its default port (docs/api.md). */
 export const SERVICES = {
   auth: { port: 3001, prefix: '/api/auth' },
   seckill: { port: 3002, prefix: '/api/activities' },

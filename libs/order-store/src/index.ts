@@ -5,3 +5,4 @@ export * from './order.repository';
 export * from './order-writer';
 export * from './worker-id.lease';
 export * from './order-store.module';
+export * from './order-view.dto';

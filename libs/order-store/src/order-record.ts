@@ -1,4 +1,4 @@
-/** The API's `order` (shared/API.md): ids as decimal strings, times as ISO-8601. */
+/** The API's `order` (docs/api.md): ids as decimal strings, times as ISO-8601. */
 export interface OrderView {
   id: string;
   activityId: number;

@@ -20,6 +20,7 @@ export * from './health/health.service';
 export * from './http/create-http-app';
 export * from './http/request-edge';
 export * from './http/request-logging';
+export * from './http/openapi';
 export * from './platform.module';
 export * from './queue/queue.module';
 export * from './util/micro-batcher';

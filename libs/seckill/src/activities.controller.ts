@@ -1,14 +1,16 @@
 import { Body, Controller, Get, HttpCode, Ip, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ActivityViewDto, RemainingView } from '@seckill/activities';
 import { ActivityView, ReservationResult } from '@seckill/contracts';
-import { CurrentUser, JwtAuthGuard, Principal } from '@seckill/platform';
+import { ApiErrors, AUTHENTICATED_ERRORS, CurrentUser, JSON_BODY_ERRORS, JwtAuthGuard, Principal } from '@seckill/platform';
 import { ACTIVITIES_PATH, PURCHASE_PATH } from './activities.routes';
 import { ActivityIdPipe } from './dto/activity-id.pipe';
 import { ChallengeView, QueuePlaceView, TokenRequestDto } from './dto/front-door.dto';
-import { PurchaseAccepted, PurchaseDto, PurchaseTokenResponse } from './dto/purchase.dto';
+import { PurchaseAccepted, PurchaseDto, PurchaseTokenResponse, ReservationResultDto } from './dto/purchase.dto';
 import { CatalogQueries } from './catalog.queries';
 import { FrontDoorService } from './front-door.service';
 import { PurchaseService } from './purchase.service';
+import { ApiCachedRead } from './http-caching';
 import { ReadDegradation } from './read-degradation';
 import { RequestLimit, RequestLimitGuard } from './request-limit.guard';
 
@@ -25,6 +27,9 @@ export class ActivitiesController {
   @Get()
   @UseGuards(RequestLimitGuard)
   @ApiOperation({ summary: 'Every activity (cacheable for 1 s, with an ETag)' })
+  @ApiOkResponse({ type: [ActivityViewDto] })
+  @ApiCachedRead()
+  @ApiErrors('RATE_LIMITED', 'DEGRADED', 'BUSY')
   list(): Promise<ActivityView[]> {
     return this.catalog.list();
   }
@@ -32,12 +37,19 @@ export class ActivitiesController {
   @Get(':id')
   @UseGuards(RequestLimitGuard)
   @ApiOperation({ summary: 'One activity (404 for an unknown id, answered without MySQL; cacheable for 1 s)' })
+  @ApiOkResponse({ type: ActivityViewDto })
+  @ApiCachedRead()
+  @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'RATE_LIMITED', 'DEGRADED', 'BUSY')
   get(@Param('id', ActivityIdPipe) id: number): Promise<ActivityView> {
     return this.catalog.view(id);
   }
 
   @Get(':id/stock')
   @UseGuards(RequestLimitGuard)
+  @ApiOperation({ summary: 'The units not reserved yet (cacheable for 1 s)' })
+  @ApiOkResponse({ type: RemainingView })
+  @ApiCachedRead()
+  @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'RATE_LIMITED', 'DEGRADED', 'BUSY')
   stock(@Param('id', ActivityIdPipe) id: number): Promise<{ remaining: number }> {
     return this.catalog.stock(id);
   }
@@ -47,7 +59,25 @@ export class ActivitiesController {
   @UseGuards(JwtAuthGuard, RequestLimitGuard)
   @RequestLimit('token')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'The per-user purchase token, once the activity has started and its front door lets the caller in' })
+  @ApiOperation({
+    summary: 'The per-user purchase token, once the activity has started and its front door lets the caller in',
+    description: 'The body is empty, or carries the solved challenge when the activity requires a proof-of-work.',
+  })
+  @ApiOkResponse({ type: PurchaseTokenResponse })
+  @ApiErrors(
+    ...JSON_BODY_ERRORS,
+    ...AUTHENTICATED_ERRORS,
+    'CHALLENGE_FAILED',
+    'NOT_FOUND',
+    'NOT_STARTED',
+    'NOT_ADMITTED',
+    'FULL',
+    'SOLD_OUT',
+    'ENDED',
+    'RATE_LIMITED',
+    'DEGRADED',
+    'BUSY',
+  )
   token(
     @Param('id', ActivityIdPipe) id: number,
     @Body() body: TokenRequestDto,
@@ -63,6 +93,8 @@ export class ActivitiesController {
   @RequestLimit('poll')
   @ApiBearerAuth()
   @ApiOperation({ summary: "Join the activity's waiting room (idempotent: the same position on repeat)" })
+  @ApiOkResponse({ type: QueuePlaceView })
+  @ApiErrors(...AUTHENTICATED_ERRORS, 'VALIDATION_FAILED', 'NOT_FOUND', 'RATE_LIMITED', 'BUSY')
   joinQueue(@Param('id', ActivityIdPipe) id: number, @CurrentUser() user: Principal): Promise<QueuePlaceView> {
     return this.frontDoor.join(id, user.userId);
   }
@@ -71,7 +103,9 @@ export class ActivitiesController {
   @UseGuards(JwtAuthGuard, RequestLimitGuard)
   @RequestLimit('poll')
   @ApiBearerAuth()
-  @ApiOperation({ summary: "The caller's place in the activity's waiting room" })
+  @ApiOperation({ summary: "The caller's place in the activity's waiting room (404 until the caller joined it)" })
+  @ApiOkResponse({ type: QueuePlaceView })
+  @ApiErrors(...AUTHENTICATED_ERRORS, 'VALIDATION_FAILED', 'NOT_FOUND', 'RATE_LIMITED', 'BUSY')
   queue(@Param('id', ActivityIdPipe) id: number, @CurrentUser() user: Principal): Promise<QueuePlaceView> {
     return this.frontDoor.place(id, user.userId);
   }
@@ -80,7 +114,9 @@ export class ActivitiesController {
   @UseGuards(JwtAuthGuard, RequestLimitGuard)
   @RequestLimit('token')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'A single-use proof-of-work challenge to solve before asking for the token' })
+  @ApiOperation({ summary: 'A single-use proof-of-work challenge to solve before asking for the token (404 when none is required)' })
+  @ApiOkResponse({ type: ChallengeView })
+  @ApiErrors(...AUTHENTICATED_ERRORS, 'VALIDATION_FAILED', 'NOT_FOUND', 'ENDED', 'RATE_LIMITED', 'BUSY')
   challenge(@Param('id', ActivityIdPipe) id: number, @CurrentUser() user: Principal): Promise<ChallengeView> {
     return this.frontDoor.challenge(id, user.userId);
   }
@@ -94,7 +130,26 @@ export class ActivitiesController {
   @HttpCode(202)
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Reserve one unit; the order is created asynchronously' })
+  @ApiOperation({
+    summary: 'Reserve one unit; the order is created asynchronously',
+    description:
+      'A 202 is a promise: the reservation becomes an order. Poll GET /api/activities/{id}/result for it. Served by a ' +
+      'fast path ahead of Nest that answers exactly as this route (same route constant, checks and errors).',
+  })
+  @ApiAcceptedResponse({ type: PurchaseAccepted })
+  @ApiErrors(
+    ...JSON_BODY_ERRORS,
+    ...AUTHENTICATED_ERRORS,
+    'INVALID_SECKILL_TOKEN',
+    'NOT_FOUND',
+    'NOT_STARTED',
+    'ALREADY_PURCHASED',
+    'SOLD_OUT',
+    'ENDED',
+    'RATE_LIMITED',
+    'DEGRADED',
+    'BUSY',
+  )
   purchase(
     @Param('id', ActivityIdPipe) id: number,
     @Body() body: PurchaseDto,
@@ -108,6 +163,9 @@ export class ActivitiesController {
   @UseGuards(JwtAuthGuard, RequestLimitGuard)
   @RequestLimit('poll')
   @ApiBearerAuth()
+  @ApiOperation({ summary: "The caller's reservation in the activity and, once created, its order" })
+  @ApiOkResponse({ type: ReservationResultDto })
+  @ApiErrors(...AUTHENTICATED_ERRORS, 'VALIDATION_FAILED', 'NOT_FOUND', 'RATE_LIMITED', 'DEGRADED', 'BUSY')
   result(@Param('id', ActivityIdPipe) id: number, @CurrentUser() user: Principal): Promise<ReservationResult> {
     this.degradation.assertResultPoll(user.userId);
     return this.purchases.result(id, user);

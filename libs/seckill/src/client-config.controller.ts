@@ -1,7 +1,7 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SwitchesService } from '@seckill/flow-control';
-import { AppConfig } from '@seckill/platform';
+import { ApiErrors, AppConfig } from '@seckill/platform';
 import { ClientConfigView } from './dto/front-door.dto';
 import { RequestLimit, RequestLimitGuard } from './request-limit.guard';
 
@@ -18,6 +18,8 @@ export class ClientConfigController {
   @UseGuards(RequestLimitGuard)
   @RequestLimit('read')
   @ApiOperation({ summary: 'Click throttle, click drop share and result polling for clients; cacheable for 5 s' })
+  @ApiOkResponse({ type: ClientConfigView })
+  @ApiErrors('RATE_LIMITED', 'BUSY')
   get(): ClientConfigView {
     return {
       dropPercent: this.switches.get('clientDropPercent'),

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { applyDecorators } from '@nestjs/common';
+import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyInstance, onSendHookHandler } from 'fastify';
 
 /** Cache lifetimes, in seconds, of the public GET routes a CDN or the gateway may cache. */
@@ -36,4 +38,12 @@ export function registerHttpCaching(fastify: FastifyInstance, routes: Readonly<R
     const existing = route.onSend;
     route.onSend = existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
   });
+}
+
+/** Documents a catalog read's caching in OpenAPI: Cache-Control and ETag on 200, If-None-Match and its 304. */
+export function ApiCachedRead(): MethodDecorator {
+  return applyDecorators(
+    ApiHeader({ name: 'If-None-Match', required: false, description: 'the ETag of a body you hold: 304 while it is current' }),
+    ApiResponse({ status: 304, description: 'Not Modified: the body you hold (If-None-Match) is current' }),
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * The HTTP contract every service shares (shared/API.md, "Errors"), checked against a running service: unknown
+ * The HTTP contract every service shares (docs/api.md, "Errors"), checked against a running service: unknown
  * routes, malformed, oversized and non-JSON bodies all get the error body `{code, message, retryable}` with a 4xx
  * status and no stack trace, and the health and metrics endpoints answer.
  *

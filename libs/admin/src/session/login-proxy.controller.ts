@@ -11,6 +11,7 @@ const TIMEOUT_MS = 5000;
  * start`), this forwards the request to the auth service unchanged and hands its answer back. Written by hand
  * rather than with a proxy plugin: it is one route, and an auth service that is down must give the API's 503
  * BUSY error body, not a proxy's own page.
+ * Left out of the OpenAPI document: the auth service documents this route, and the gateway never routes it here.
  */
 @ApiExcludeController()
 @Controller('api/auth/login')

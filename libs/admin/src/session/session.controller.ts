@@ -1,7 +1,8 @@
 import { Controller, Delete, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SessionDto } from '../dto/admin-views.dto';
 import type { FastifyReply } from 'fastify';
-import { AppConfig, JwtAuthGuard, Roles } from '@seckill/platform';
+import { ADMIN_ERRORS, ApiErrors, AppConfig, JwtAuthGuard, Roles } from '@seckill/platform';
 import { ADMIN_SESSION_COOKIE, ADMIN_SESSION_COOKIE_PATH } from './admin-session';
 
 type CookieReply = FastifyReply & {
@@ -21,6 +22,8 @@ export class SessionController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: "Sets the session cookie from the caller's Bearer token (for the stream and /admin/queues)" })
+  @ApiOkResponse({ type: SessionDto, description: 'the cookie is set (HttpOnly, SameSite=Strict)' })
+  @ApiErrors(...ADMIN_ERRORS)
   open(@Res({ passthrough: true }) reply: FastifyReply): { expiresIn: number } {
     const header = reply.request.headers.authorization ?? '';
     (reply as CookieReply).setCookie(ADMIN_SESSION_COOKIE, header.slice(7).trim(), {
@@ -37,6 +40,8 @@ export class SessionController {
   @Delete()
   @HttpCode(200)
   @ApiOperation({ summary: 'Clears the session cookie (sign-out)' })
+  @ApiOkResponse({ schema: { type: 'object', example: {} } })
+  @ApiErrors(...ADMIN_ERRORS)
   close(@Res({ passthrough: true }) reply: FastifyReply): Record<string, never> {
     (reply as CookieReply).clearCookie(ADMIN_SESSION_COOKIE, { path: ADMIN_SESSION_COOKIE_PATH });
     return {};

@@ -9,6 +9,6 @@ export class MeDto {
   @ApiProperty({ example: 'alice' })
   username!: string;
 
-  @ApiProperty({ enum: ['user', 'admin'] })
+  @ApiProperty({ enum: ['user', 'admin'], example: 'user' })
   role!: Role;
 }

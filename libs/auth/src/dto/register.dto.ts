@@ -1,11 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
 
-/** Usernames: 3–32 of [A-Za-z0-9_.-] (shared/API.md), the same rule as ADMIN_USERNAME. */
+/** Usernames: 3–32 of [A-Za-z0-9_.-] (docs/api.md), the same rule as ADMIN_USERNAME. */
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
 export const USERNAME_RULE = 'username must be 3-32 characters of A-Z, a-z, 0-9, "_", "." or "-"';
 
-/** Password length bounds for registration, in characters (shared/API.md). */
+/** Password length bounds for registration, in characters (docs/api.md). */
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 

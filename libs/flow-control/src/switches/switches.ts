@@ -1,5 +1,5 @@
 /**
- * The degradation switches (shared/API.md, admin): their names, types, ranges and defaults, and the pure rules to
+ * The degradation switches (docs/api.md, admin): their names, types, ranges and defaults, and the pure rules to
  * check a value an operator sends and to read one back from Redis.
  */
 import { BREAKER_MODES } from '../breaker/circuit-breaker';

@@ -4,7 +4,7 @@ import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ORDER_ID_PATTERN } from '@seckill/order-store';
 
 export class OrderIdParams {
-  @ApiProperty({ description: 'decimal string' })
+  @ApiProperty({ description: 'decimal string', example: '7394883617283457025' })
   @Matches(ORDER_ID_PATTERN, { message: 'id must be a decimal order id' })
   id!: string;
 }

@@ -1,31 +1,41 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDate, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ChargeRequest, ProviderFaults, RefundRequest } from '@seckill/contracts';
+import {
+  ChargeAnswer,
+  ChargeRequest,
+  ChargeStatus,
+  LedgerEntry,
+  LedgerPage,
+  ProviderFaults,
+  ProviderRequestRecord,
+  RefundAnswer,
+  RefundRequest,
+} from '@seckill/contracts';
 
 const KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 const MAX_DELAY_MS = 120_000;
 
 export class ChargeDto implements ChargeRequest {
-  @ApiProperty({ description: "the merchant's reference (its payment id)" })
+  @ApiProperty({ description: "the merchant's reference (its payment id)", example: '1001' })
   @IsString() @Matches(KEY, { message: 'merchantRef must be 1-128 of [A-Za-z0-9_.:-]' })
   merchantRef!: string;
 
-  @ApiProperty({ description: 'integer cents, > 0' })
+  @ApiProperty({ description: 'integer cents, > 0', example: 4900 })
   @IsInt() @Min(1) @Max(1_000_000_000)
   amountCents!: number;
 
-  @ApiProperty({ description: 'one charge per key, whatever the number of requests' })
+  @ApiProperty({ description: 'one charge per key, whatever the number of requests', example: 'payment-1001' })
   @IsString() @Matches(KEY, { message: 'idempotencyKey must be 1-128 of [A-Za-z0-9_.:-]' })
   idempotencyKey!: string;
 }
 
 export class RefundDto implements RefundRequest {
-  @ApiProperty()
+  @ApiProperty({ example: 'ch_91c2' })
   @IsString() @MaxLength(64)
   chargeId!: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'one refund per key', example: 'refund-1001' })
   @IsString() @Matches(KEY, { message: 'idempotencyKey must be 1-128 of [A-Za-z0-9_.:-]' })
   idempotencyKey!: string;
 }
@@ -64,4 +74,46 @@ export class FaultsDto implements Partial<ProviderFaults> {
   @ApiPropertyOptional() @apply(delay()) duplicateDelayMs?: number;
   @ApiPropertyOptional({ description: '> 0: notifications of this window delivered newest first' }) @apply(delay()) reorderWindowMs?: number;
   @ApiPropertyOptional() @apply(delay()) callbackDelayMs?: number;
+}
+
+/** The answer to a charge: a business outcome (DECLINED is a 200 too). */
+export class ChargeAnswerDto implements ChargeAnswer {
+  @ApiProperty({ example: 'ch_91c2' }) chargeId!: string;
+  @ApiProperty({ example: '1001' }) merchantRef!: string;
+  @ApiProperty({ example: 4900 }) amountCents!: number;
+  @ApiProperty({ enum: ['SUCCEEDED', 'DECLINED', 'REFUNDED'], example: 'SUCCEEDED' }) status!: ChargeStatus;
+}
+
+export class RefundAnswerDto implements RefundAnswer {
+  @ApiProperty({ example: 're_5b10' }) refundId!: string;
+  @ApiProperty({ example: 'ch_91c2' }) chargeId!: string;
+  @ApiProperty({ example: 4900 }) amountCents!: number;
+  @ApiProperty({ enum: ['SUCCEEDED'], example: 'SUCCEEDED' }) status!: 'SUCCEEDED';
+}
+
+export class LedgerEntryDto implements LedgerEntry {
+  @ApiProperty({ example: 'ch_91c2' }) chargeId!: string;
+  @ApiProperty({ example: '1001' }) merchantRef!: string;
+  @ApiProperty({ example: 'payment-1001' }) idempotencyKey!: string;
+  @ApiProperty({ example: 4900 }) amountCents!: number;
+  @ApiProperty({ enum: ['SUCCEEDED', 'DECLINED', 'REFUNDED'], example: 'SUCCEEDED' }) status!: ChargeStatus;
+  @ApiProperty({ format: 'date-time', example: '2026-11-28T12:00:03.000Z' }) createdAt!: string;
+  @ApiProperty({ type: String, nullable: true, example: null }) refundId!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) refundedAt!: string | null;
+}
+
+/** The charges made since then, oldest first. */
+export class LedgerPageDto implements LedgerPage {
+  @ApiProperty({ type: [LedgerEntryDto] }) items!: LedgerEntryDto[];
+  @ApiProperty({ description: 'more charges matched than one answer holds (see limit)', example: false }) truncated!: boolean;
+}
+
+export class ProviderRequestRecordDto implements ProviderRequestRecord {
+  @ApiProperty({ description: 'arrival, ms since epoch', example: 1795867203000 }) at!: number;
+  @ApiProperty({ example: 'POST' }) method!: string;
+  @ApiProperty({ example: '/provider/charges' }) path!: string;
+}
+
+export class ProviderRequestsDto {
+  @ApiProperty({ type: [ProviderRequestRecordDto] }) items!: ProviderRequestRecordDto[];
 }

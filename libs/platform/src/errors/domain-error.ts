@@ -10,7 +10,7 @@ export interface DomainErrorOptions {
 }
 
 /**
- * An error the API reports to its client: it carries a contract error code (shared/API.md), and the global
+ * An error the API reports to its client: it carries a contract error code (docs/api.md), and the global
  * exception filter turns it into the error body and status of that code.
  */
 export class DomainError extends Error {

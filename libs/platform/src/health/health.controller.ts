@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../http/openapi';
 import { DomainError } from '../errors/domain-error';
 import { HealthService } from './health.service';
 
@@ -10,12 +11,24 @@ export class HealthController {
 
   /** The process is up and serving HTTP. */
   @Get('live')
+  @ApiOperation({ summary: 'The process is up and serving HTTP (every service)' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['up'] } }, example: { status: 'up' } } })
+  @ApiErrors()
   live(): { status: 'up' } {
     return { status: 'up' };
   }
 
   /** Every dependency this service needs answers; 503 BUSY (retryable) naming the ones that do not. */
   @Get('ready')
+  @ApiOperation({ summary: 'Every dependency this service needs answers (every service); 503 BUSY names those that do not' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { status: { type: 'string', enum: ['up'] }, checks: { type: 'object', additionalProperties: { type: 'string', enum: ['up', 'down'] } } },
+      example: { status: 'up', checks: { mysql: 'up', redis: 'up' } },
+    },
+  })
+  @ApiErrors('BUSY')
   async ready(): Promise<{ status: 'up'; checks: Record<string, string> }> {
     const readiness = await this.health.readiness();
     if (!readiness.ready) {

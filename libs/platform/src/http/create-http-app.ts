@@ -1,8 +1,8 @@
 import { DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { SERVICES, ServiceName } from '@seckill/contracts';
+import { SwaggerModule } from '@nestjs/swagger';
+import { ServiceName } from '@seckill/contracts';
 import { AppConfig } from '../config/app-config';
 import { loadConfig } from '../config/load-config';
 import { AllExceptionsFilter } from '../errors/all-exceptions.filter';
@@ -10,6 +10,7 @@ import { createValidationPipe } from '../errors/validation';
 import { PinoLogger } from '../logging/pino-logger';
 import { AccessTokenService } from '../auth/access-token.service';
 import { registerRequestLogging, requestIdOf } from './request-logging';
+import { createOpenApiDocument } from './openapi';
 import { MetricsService } from '../metrics/metrics.service';
 import { BODY_LIMIT_BYTES, clientErrorHandler, frameworkErrors, registerRequestEdge } from './request-edge';
 
@@ -64,15 +65,7 @@ export async function createHttpApp(rootModule: DynamicModule, options: HttpAppO
   app.enableShutdownHooks();
 
   if (options.docs !== false) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle(`seckill ${options.service} service`)
-        .setDescription(`Serves ${SERVICES[options.service].prefix}; see shared/API.md for the contract.`)
-        .addBearerAuth()
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document);
+    SwaggerModule.setup('docs', app, createOpenApiDocument(app, options.service));
   }
   return app;
 }

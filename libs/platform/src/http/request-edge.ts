@@ -5,7 +5,7 @@ import { DomainError } from '../errors/domain-error';
 import { mapError } from '../errors/error-mapper';
 import { sendError } from '../errors/all-exceptions.filter';
 
-/** No endpoint takes a body larger than this (shared/API.md: 413 PAYLOAD_TOO_LARGE). */
+/** No endpoint takes a body larger than this (docs/api.md: 413 PAYLOAD_TOO_LARGE). */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /**

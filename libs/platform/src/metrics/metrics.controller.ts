@@ -2,6 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { MetricsService } from './metrics.service';
 
+/** Left out of the OpenAPI document: Prometheus text for scrapers, not an API for clients (see docs/api.md). */
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {

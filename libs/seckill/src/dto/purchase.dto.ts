@@ -1,8 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ReservationResult, ReservationStatus } from '@seckill/contracts';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 export class PurchaseDto {
-  @ApiProperty({ description: 'The purchase token from POST /api/activities/:id/token' })
+  @ApiProperty({ description: 'The purchase token from POST /api/activities/:id/token', example: 'MTo0Mjox…' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
@@ -10,11 +11,23 @@ export class PurchaseDto {
 }
 
 export class PurchaseTokenResponse {
-  @ApiProperty() token!: string;
-  @ApiProperty({ description: 'seconds' }) expiresIn!: number;
+  @ApiProperty({ description: 'send it as the purchase body; bound to the caller and the activity', example: 'MTo0Mjox…' }) token!: string;
+  @ApiProperty({ description: 'seconds', example: 60 }) expiresIn!: number;
 }
 
 export class PurchaseAccepted {
-  @ApiProperty() reservationId!: string;
-  @ApiProperty({ enum: ['QUEUED'] }) status!: 'QUEUED';
+  @ApiProperty({ example: 'r-1-184467440737095516' }) reservationId!: string;
+  @ApiProperty({ enum: ['QUEUED'], example: 'QUEUED' }) status!: 'QUEUED';
+}
+
+/** What GET /api/activities/:id/result reports about the caller's reservation. */
+export class ReservationResultDto implements ReservationResult {
+  @ApiProperty({
+    enum: ['NONE', 'QUEUED', 'CREATED', 'CANCELLED', 'FAILED'],
+    description: 'NONE: never reserved; CREATED and CANCELLED carry orderId',
+    example: 'CREATED',
+  })
+  status!: ReservationStatus;
+  @ApiPropertyOptional({ example: 'r-1-184467440737095516' }) reservationId?: string;
+  @ApiPropertyOptional({ example: '7394883617283457025' }) orderId?: string;
 }
