@@ -13,6 +13,7 @@ import { OrderCreationService } from './order-creation.service';
 import { OrderTimeoutProcessor } from './order-timeout.processor';
 import { OrdersController } from './orders.controller';
 import { OrdersService } from './orders.service';
+import { QueueShutdown } from './queue-shutdown';
 import { ReservationSweeper } from './reservation.sweeper';
 
 /**
@@ -41,6 +42,7 @@ import { ReservationSweeper } from './reservation.sweeper';
     OrderTimeoutProcessor,
     ReservationSweeper,
     OrdersService,
+    QueueShutdown,
   ],
   exports: [OrderCancellationService, ReservationSweeper],
 })

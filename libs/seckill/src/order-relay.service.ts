@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { OrderCreateJob, orderCreateJobs, ReservationRef } from '@seckill/contracts';
-import { ORDER_CREATE_QUEUE, REDIS } from '@seckill/platform';
+import { backgroundConnection, ORDER_CREATE_QUEUE, REDIS } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import { SeckillMetrics } from './seckill.metrics';
 
@@ -39,8 +39,8 @@ export class OrderRelay implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly stock: StockService,
     private readonly metrics: SeckillMetrics,
   ) {
-    // XREADGROUP BLOCK holds its connection: give it its own.
-    this.reader = redis.duplicate();
+    // XREADGROUP BLOCK holds its connection (and outlasts the request path's command timeout): give it its own.
+    this.reader = backgroundConnection(redis);
     this.reader.on('error', () => undefined);
   }
 

@@ -66,6 +66,10 @@ export class AppConfig {
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
+  /** A Redis command not answered within this long fails (503 BUSY on the request path), rather than hang. */
+  @Type(() => Number) @IsInt() @Min(50) @Max(60_000)
+  REDIS_COMMAND_TIMEOUT_MS = 1000;
+
   /** Prefix of every Redis key and BullMQ queue of this deployment (tests use their own). */
   @Matches(/^[A-Za-z0-9:_-]{1,32}$/, { message: 'REDIS_KEY_PREFIX must be 1-32 of [A-Za-z0-9:_-]' })
   REDIS_KEY_PREFIX = 'sk:';

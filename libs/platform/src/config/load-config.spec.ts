@@ -29,6 +29,21 @@ describe('loadConfig', () => {
     );
   });
 
+  it('never prints a rejected secret, nor the password of a URL, back', () => {
+    const secrets = { JWT_SECRET: 'too-short-jwt-secret', ADMIN_PASSWORD: 'hunter', PAYMENT_WEBHOOK_SECRET: 'tiny-hook' };
+    assert.throws(
+      () => loadConfig({ ...secrets, DATABASE_URL: 'mysql://root:swordfish@db', REDIS_URL: 'http://user:opensesame@cache' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        for (const name of [...Object.keys(secrets), 'DATABASE_URL', 'REDIS_URL']) assert.ok(error.message.includes(name), name);
+        for (const value of [...Object.values(secrets), 'swordfish', 'opensesame']) {
+          assert.ok(!error.message.includes(value), `the message shows ${value}: ${error.message}`);
+        }
+        return true;
+      },
+    );
+  });
+
   it('refuses the development JWT secret in production', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /development default/);
   });

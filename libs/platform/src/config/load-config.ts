@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppConfig } from './app-config';
+import { printableValue } from './redact';
 
 /** Thrown at boot when a configuration variable is invalid; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -20,8 +21,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false });
+  // The value given is shown to help find the typo, except a secret's (which would land in logs) and the password
+  // in a URL.
   const problems = errors.map((error) => {
-    const given = JSON.stringify(String(raw[error.property] ?? ''));
+    const given = printableValue(error.property, raw[error.property]);
     return `${error.property}=${given}: ${Object.values(error.constraints ?? {}).join('; ')}`;
   });
   if (config.NODE_ENV === 'production' && config.JWT_SECRET === AppConfig.DEV_JWT_SECRET) {
