@@ -5,6 +5,7 @@ export * from './config/redact';
 export * from './config/config.module';
 export * from './errors/domain-error';
 export * from './errors/error-mapper';
+export * from './errors/dependency-errors';
 export * from './errors/all-exceptions.filter';
 export * from './errors/validation';
 export * from './logging/pino-logger';
