@@ -9,6 +9,7 @@ import {
   startTestRedisServer,
   TestApp,
   TestRedisServer,
+  waitFor,
 } from '@seckill/testing';
 import { AppModule } from './app.module';
 
@@ -36,7 +37,7 @@ after(async () => {
 
 describe('order service with Redis down', () => {
   it('shuts down promptly, workers included', { timeout: 60_000 }, async () => {
-    assert.equal((await fetch(`${app?.url}/health/ready`)).status, 200);
+    await waitFor(async () => (await fetch(`${app?.url}/health/ready`)).status === 200, 20_000, 'the order service to be ready');
     // Let the workers settle into their blocking reads: a close that catches them there hung most often.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await redis.kill();

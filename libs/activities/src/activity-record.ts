@@ -13,6 +13,21 @@ export interface ActivityRecord {
   startAt: number;
   endAt: number;
   paymentTimeoutSeconds: number;
+  /**
+   * Set once the activity's hot state has left Redis (see ActivityRetirer): what Redis held then. Absent in copies
+   * cached before this field existed, which is the same as null.
+   */
+  retired?: RetiredStock | null;
+}
+
+/** The stock of an activity as Redis held it when its hot state was retired. */
+export interface RetiredStock {
+  /** ms since epoch */
+  at: number;
+  /** Units left. */
+  remaining: number;
+  /** Units held by reservations not released (ordered, not cancelled). */
+  reserved: number;
 }
 
 export function toRecord(row: Activity): ActivityRecord {
@@ -27,6 +42,10 @@ export function toRecord(row: Activity): ActivityRecord {
     startAt: row.startAt.getTime(),
     endAt: row.endAt.getTime(),
     paymentTimeoutSeconds: row.paymentTimeoutSeconds,
+    retired:
+      row.retiredAt === null
+        ? null
+        : { at: row.retiredAt.getTime(), remaining: row.finalRemaining ?? 0, reserved: row.finalReserved ?? 0 },
   };
 }
 

@@ -3,7 +3,7 @@ import { CORE_DB, PrismaClient } from '@seckill/platform';
 import { ActivityRecord, toRecord } from './activity-record';
 
 /** An activity to create: a record without its id, with Date times as MySQL takes them. */
-export type NewActivity = Omit<ActivityRecord, 'id' | 'startAt' | 'endAt'> & { startAt: Date; endAt: Date };
+export type NewActivity = Omit<ActivityRecord, 'id' | 'startAt' | 'endAt' | 'retired'> & { startAt: Date; endAt: Date };
 
 export type ActivityChanges = Partial<Omit<NewActivity, 'description'>> & { description?: string };
 
@@ -49,6 +49,18 @@ export class ActivityRepository {
   async updateBeforeStart(id: number, changes: ActivityChanges, now: Date): Promise<ActivityRecord | null> {
     const { count } = await this.db.activity.updateMany({ where: { id, startAt: { gt: now } }, data: changes });
     return count === 1 ? this.findById(id) : null;
+  }
+
+  /**
+   * Records that the activity's hot state left Redis, with what Redis held then. Only the first call writes (the
+   * row is matched on retired_at IS NULL), so a retirement interrupted and run again keeps its first snapshot.
+   */
+  async markRetired(id: number, stock: { remaining: number; reserved: number }, at: Date): Promise<boolean> {
+    const { count } = await this.db.activity.updateMany({
+      where: { id, retiredAt: null },
+      data: { retiredAt: at, finalRemaining: stock.remaining, finalReserved: stock.reserved },
+    });
+    return count === 1;
   }
 
   /** Changes that are allowed at any time (title, description). */

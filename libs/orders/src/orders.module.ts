@@ -7,6 +7,7 @@ import { OrderStoreModule, WorkerIdLease } from '@seckill/order-store';
 import { AppConfig, bullConnection, RedisKeys } from '@seckill/platform';
 import { StockModule } from '@seckill/stock';
 import { ActivityLookup } from './activity-lookup';
+import { ActivityRetirer } from './activity-retirer';
 import { OrderCancellationService } from './order-cancellation.service';
 import { OrderCreateProcessor } from './order-create.processor';
 import { OrderCreationService } from './order-creation.service';
@@ -41,9 +42,10 @@ import { ReservationSweeper } from './reservation.sweeper';
     OrderCreateProcessor,
     OrderTimeoutProcessor,
     ReservationSweeper,
+    ActivityRetirer,
     OrdersService,
     QueueShutdown,
   ],
-  exports: [OrderCancellationService, ReservationSweeper],
+  exports: [OrderCancellationService, ReservationSweeper, ActivityRetirer],
 })
 export class OrdersModule {}

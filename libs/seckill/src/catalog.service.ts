@@ -159,6 +159,12 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
       const stale = cached === undefined ? undefined : cached.found ? cached.record : null;
       if (lock) {
         try {
+          // The previous holder may have filled the entry between our read and our lock.
+          const filled = await this.cache.read(id);
+          if (filled?.fresh) {
+            this.metrics.catalogReads.inc({ level: 'redis' });
+            return this.remember(id, filled.found ? filled.record : null);
+          }
           const version = await this.cache.version(id);
           let record: ActivityRecord | null;
           try {

@@ -5,10 +5,9 @@ import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { OrderCreateJob, orderCreateJobs, ReservationRef } from '@seckill/contracts';
 import { backgroundConnection, ORDER_CREATE_QUEUE, REDIS } from '@seckill/platform';
-import { StockService } from '@seckill/stock';
+import { RELAY_GROUP as GROUP, StockService } from '@seckill/stock';
 import { SeckillMetrics } from './seckill.metrics';
 
-const GROUP = 'relay';
 const BATCH = 1000;
 const BLOCK_MS = 1000;
 /** Entries a relay took but never acknowledged (it died) are taken over after this long. */
@@ -70,8 +69,10 @@ export class OrderRelay implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** One pass: claims abandoned entries now and then, reads new ones, enqueues and acknowledges them. */
   async relayOnce(): Promise<number> {
+    // Live activities only: a retired activity leaves the set, and its stream is read no more.
     const ids = await this.redis.smembers(this.stock.liveKey);
     const streams = ids.map((id) => this.stock.keysFor(Number(id), 1).stream);
+    for (const known of this.groups) if (!streams.includes(known)) this.groups.delete(known);
     if (streams.length === 0) return 0;
     for (const stream of streams) await this.ensureGroup(stream);
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ActivitiesModule } from '@seckill/activities';
 import { SwitchesModule } from '@seckill/flow-control';
+import { OrderStoreModule } from '@seckill/order-store';
 import { StockModule } from '@seckill/stock';
 import { ActivitiesController } from './activities.controller';
 import { CatalogQueries } from './catalog.queries';
@@ -13,7 +14,7 @@ import { SoldOutRegistry } from './sold-out.registry';
 
 /** The seckill service's features: catalog, purchase tokens, purchases, results, relay to the order queue. */
 @Module({
-  imports: [ActivitiesModule, StockModule, SwitchesModule],
+  imports: [ActivitiesModule, StockModule, SwitchesModule, OrderStoreModule],
   controllers: [ActivitiesController],
   providers: [
     SeckillMetrics,

@@ -161,5 +161,13 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(100)
   ORDER_SWEEP_AFTER_MS = 30000;
 
+  /** How often the order service looks for activities whose hot state in Redis can be retired. */
+  @Type(() => Number) @IsInt() @Min(100)
+  ACTIVITY_RETIRE_INTERVAL_MS = 60_000;
+
+  /** An activity is retired this long after its end plus its payment window at the earliest (and once every order is final). */
+  @Type(() => Number) @IsInt() @Min(0)
+  ACTIVITY_RETIRE_AFTER_MS = 600_000;
+
   static readonly DEV_JWT_SECRET = DEV_JWT_SECRET;
 }
