@@ -2,6 +2,7 @@ import 'reflect-metadata';
 export * from './config/app-config';
 export * from './config/load-config';
 export * from './config/redact';
+export * from './config/unsafe-secrets';
 export * from './config/config.module';
 export * from './errors/domain-error';
 export * from './errors/error-mapper';
