@@ -9,8 +9,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        // A purchase needs Redis only: the service stays ready, and sells, through a MySQL outage.
-        PlatformModule.forRoot({ service: 'seckill', needs: { database: true, redis: true }, servesWithout: ['database'], config }),
+        PlatformModule.forRoot({ service: 'seckill', needs: { database: true, redis: true }, config }),
         QueueModule.forRoot(),
         SeckillModule,
       ],

@@ -3,5 +3,3 @@ export * from './schema-drift';
 export * from './http-contract';
 export * from './served-routes';
 export * from './state-counts';
-export * from './redis-server';
-export * from './cuttable-proxy';
