@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/**/*.spec.js) with Node's test runner, prints the spec report, and closes
 // with the line `N passed, N failed`. Arguments filter the files by substring: `npm test -- orders`.
+// `--drills` runs the fault drills (dist/**/*.drill.js, `npm run test:faults`) instead, one file at a time.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -8,14 +9,16 @@ const { run } = require('node:test');
 const { spec } = require('node:test/reporters');
 
 const root = path.resolve(__dirname, '..');
-const filters = process.argv.slice(2);
+const drills = process.argv.includes('--drills');
+const filters = process.argv.slice(2).filter((arg) => arg !== '--drills');
+const suffix = drills ? '.drill.js' : '.spec.js';
 
 function find(dir, out) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (entry.name !== 'node_modules') find(full, out);
-    } else if (entry.name.endsWith('.spec.js')) {
+    } else if (entry.name.endsWith(suffix)) {
       out.push(full);
     }
   }
@@ -31,7 +34,7 @@ const files = ['apps', 'libs', 'tools']
 
 let passed = 0;
 let failed = 0;
-const stream = run({ files, concurrency: 2, timeout: 10 * 60 * 1000 });
+const stream = run({ files, concurrency: drills ? 1 : 2, timeout: 10 * 60 * 1000 });
 stream.on('test:pass', (event) => {
   if (event.details?.type !== 'suite' && !event.skip && !event.todo) passed++;
 });
