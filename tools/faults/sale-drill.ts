@@ -72,7 +72,10 @@ export interface SaleOptions {
   patienceMs?: number;
 }
 
-/** A unit a shopper holds: from a 202, or learned from ALREADY_PURCHASED after a 202 that never reached them. */
+/**
+ * A unit a shopper holds: from a 202, or learned after an attempt whose answer never reached them (from
+ * ALREADY_PURCHASED on a retry, or from the result endpoint).
+ */
 export interface Accepted {
   user: number;
   reservationId: string;
@@ -175,6 +178,7 @@ export class Sale {
     const base = `${this.stack.url('seckill')}/api/activities/${this.activityId}`;
     const token = mintToken(this.stack.config, user);
     const deadline = Date.now() + (this.options.patienceMs ?? 120_000);
+    let uncertain = false;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       const issued = await request<{ token: string }>(`${base}/token`, { method: 'POST', token });
       let answer: Answer = issued;
@@ -192,10 +196,31 @@ export class Sale {
         this.accepted.set(user, { user, reservationId: String(answer.body.reservationId), at: Date.now(), via: 'retry' });
         return;
       }
-      if (code === 'SOLD_OUT' || code === 'ENDED') return;
+      if (code === 'SOLD_OUT' || code === 'ENDED') {
+        // An attempt that got no answer may have been reserved all the same: a client asks for its result.
+        if (uncertain) await this.checkResult(user, token);
+        return;
+      }
+      if (answer.status === 0 || answer.status >= 500) uncertain = true;
       await sleep(backoff(answer, attempt));
     }
-    this.gaveUp.push(user);
+    if (uncertain) await this.checkResult(user, token);
+    if (!this.accepted.has(user)) this.gaveUp.push(user);
+  }
+
+  /** Learns from the result endpoint whether an attempt whose answer was lost reserved a unit. */
+  private async checkResult(user: number, token: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const result = await request<ReservationResult>(`${this.stack.url('seckill')}/api/activities/${this.activityId}/result`, { token });
+      if (result.status === 200) {
+        if (result.body.reservationId) {
+          this.accepted.set(user, { user, reservationId: result.body.reservationId, at: Date.now(), via: 'retry' });
+        }
+        return;
+      }
+      await sleep(500);
+    }
   }
 }
 
@@ -277,7 +302,7 @@ export async function verifyInvariants(stack: DrillStack, sale: Sale, options: V
   const retried = accepted.length - seen;
   stack.log(
     `verified: every 202 became an order: ${accepted.length - lost.size} of ${accepted.length} accepted ` +
-      `(${seen} answered 202, ${retried} learned from ALREADY_PURCHASED after a lost answer)` +
+      `(${seen} answered 202, ${retried} learned on retry or from /result after a lost answer)` +
       (lost.size > 0 ? `, ${lost.size} reported lost` : '') +
       `, each visible to its shopper at /result; ${unseen.length} order(s) of reservations whose 202 never reached a shopper`,
   );
