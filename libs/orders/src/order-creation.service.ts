@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue, UnrecoverableError } from 'bullmq';
-import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, OrderTimeoutJob, QUEUES, ReservationRef } from '@seckill/contracts';
+import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, OrderTimeoutJob, orderTimeoutJobs, QUEUES, ReservationRef } from '@seckill/contracts';
 import { OrderRow, OrderWriter, WorkerIdLease } from '@seckill/order-store';
 import { LeakyBucket } from '@seckill/flow-control';
 import { AppConfig } from '@seckill/platform';
@@ -93,26 +93,7 @@ export class OrderCreationService {
 
   /** One delayed job per expiry second, named after its orders so that a retry schedules nothing twice. */
   private async scheduleTimeouts(orders: OrderRow[]): Promise<void> {
-    const bySecond = new Map<number, OrderRow[]>();
-    for (const order of orders) {
-      const second = Math.ceil(order.expires_at.getTime() / 1000);
-      bySecond.set(second, [...(bySecond.get(second) ?? []), order]);
-    }
-    const jobs = [...bySecond].map(([second, group]) => {
-      const ids = group.map((order) => order.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      return {
-        name: 'timeout',
-        data: { orderIds: ids.map(String) },
-        opts: {
-          jobId: `timeout-${ids[0]}-${ids.length}`,
-          delay: Math.max(0, second * 1000 - Date.now()),
-          attempts: 20,
-          backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: { age: 24 * 3600 },
-          removeOnFail: false,
-        },
-      };
-    });
+    const jobs = orderTimeoutJobs(orders.map((order) => ({ id: order.id, expiresAt: order.expires_at })));
     if (jobs.length > 0) await this.timeouts.addBulk(jobs);
   }
 

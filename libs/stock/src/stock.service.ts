@@ -13,6 +13,8 @@ const SCRIPTS = {
   stockRelease: script('release'),
   stockMarkCreated: script('mark-created'),
   stockMarkFailed: script('mark-failed'),
+  stockRestore: script('restore'),
+  stockReportLost: script('report-lost'),
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -41,6 +43,36 @@ export interface ReservationRecord {
   reservedAt: number;
   orderId?: string;
 }
+
+/** An order that holds a unit, as restore() needs it. */
+export interface HeldOrder {
+  userId: string;
+  reservationId: string;
+  orderId: string;
+  createdAt: number;
+}
+
+/** What restore() did. */
+export interface RestoreOutcome {
+  /** Units left over the stock keys, or null when the activity is still not in Redis (adopt only). */
+  remaining: number | null;
+  /** Users who became holders (the orders Redis did not know). */
+  added: number;
+  /** Units the stock did not have for orders that hold one: oversold, for reconciliation to show. */
+  short: number;
+  /** Whether this call loaded the activity into Redis. */
+  loaded: boolean;
+}
+
+/** A reservation accepted (202) and then lost with Redis' data before it became an order. */
+export interface LostReservation {
+  reservationId: string;
+  userId: string;
+  reservedAt: number;
+}
+
+/** Orders per restore script call: keeps each call short, so Redis serves purchases between them. */
+const RESTORE_CHUNK = 1000;
 
 /** Parses "STATUS|user|stock key|reserved at|order id" (see reserve.lua). */
 export function parseReservation(reservationId: string, raw: string): ReservationRecord {
@@ -221,6 +253,66 @@ export class StockService {
       [reservationId, orderId],
     );
     return Number(released) === 1;
+  }
+
+  /** Whether the activity is in Redis (prewarmed or restored): its meta is there. */
+  async isLoaded(activityId: number): Promise<boolean> {
+    return (await this.redis.exists(this.keysFor(activityId, 1).meta)) === 1;
+  }
+
+  /**
+   * Restores the activity's hot state from orders that hold a unit (restore.lua): with `load`, the activity is loaded
+   * if Redis lost it (remaining = stock − holders, holders from the orders); without, orders Redis does not know are
+   * only adopted (holders and records), for a later load to count. Idempotent. Adds the activity to the live set.
+   */
+  async restore(activity: StockActivity, orders: HeldOrder[], load: boolean): Promise<RestoreOutcome> {
+    const keys = this.keysFor(activity.id, activity.stockShards);
+    const outcome: RestoreOutcome = { remaining: null, added: 0, short: 0, loaded: false };
+    // Orders first in chunks, adopt only; the last call (with no order left, or the last chunk) loads.
+    for (let i = 0; i === 0 || i < orders.length; i += RESTORE_CHUNK) {
+      const chunk = orders.slice(i, i + RESTORE_CHUNK);
+      const last = i + RESTORE_CHUNK >= orders.length;
+      const reply = (await this.run(
+        'stockRestore',
+        [keys.meta, keys.holders, keys.reservations, keys.last, keys.lost, ...keys.stock],
+        [
+          activity.startAt,
+          activity.endAt,
+          activity.stock,
+          activity.stockShards,
+          load && last ? 1 : 0,
+          ...chunk.flatMap((order) => [order.userId, order.reservationId, order.orderId, order.createdAt]),
+        ],
+      )) as [number, number, number, number];
+      outcome.remaining = reply[0] < 0 ? null : reply[0];
+      outcome.added += reply[1];
+      outcome.short += reply[2];
+      outcome.loaded ||= reply[3] === 1;
+    }
+    if (load) await this.redis.sadd(this.liveKey, String(activity.id));
+    return outcome;
+  }
+
+  /**
+   * Reports reservations accepted and lost with Redis' data (report-lost.lua): each lands in the activity's lost
+   * hash and reads FAILED for its shopper, unless Redis knows it after all. Returns those reported.
+   */
+  async reportLost(activityId: number, reservations: LostReservation[]): Promise<number> {
+    if (reservations.length === 0) return 0;
+    const keys = this.keysFor(activityId, 1);
+    const args = reservations.flatMap((r) => [r.reservationId, r.userId, r.reservedAt]);
+    return Number(await this.run('stockReportLost', [keys.reservations, keys.last, keys.lost], args));
+  }
+
+  /** The reservations reported lost for the activity, oldest first. */
+  async lost(activityId: number): Promise<LostReservation[]> {
+    const raw = await this.redis.hgetall(this.keysFor(activityId, 1).lost);
+    return Object.entries(raw)
+      .map(([reservationId, value]) => {
+        const [userId, reservedAt] = value.split('|');
+        return { reservationId, userId, reservedAt: Number(reservedAt) };
+      })
+      .sort((a, b) => a.reservedAt - b.reservedAt);
   }
 
   /** Units reserved and not released (holders), for reconciliation and stats. */
