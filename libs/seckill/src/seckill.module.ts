@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ActivitiesModule } from '@seckill/activities';
 import { SwitchesModule } from '@seckill/flow-control';
 import { FrontDoorModule } from '@seckill/front-door';
-import { StockModule } from '@seckill/stock';
+import { HotStateModule, StockModule } from '@seckill/stock';
 import { ActivitiesController } from './activities.controller';
 import { ClientConfigController } from './client-config.controller';
 import { CatalogQueries } from './catalog.queries';
@@ -24,7 +24,7 @@ import { StockSnapshot } from './stock-snapshot';
  * challenge, client config), purchase tokens, purchases, results, relay to the order queue.
  */
 @Module({
-  imports: [ActivitiesModule, StockModule, SwitchesModule, FrontDoorModule],
+  imports: [ActivitiesModule, StockModule, HotStateModule, SwitchesModule, FrontDoorModule],
   controllers: [ActivitiesController, ClientConfigController],
   providers: [
     SeckillMetrics,
