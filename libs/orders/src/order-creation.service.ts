@@ -5,7 +5,7 @@ import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, OrderTimeoutJob, orderTimeout
 import { OrderRow, OrderWriter, WorkerIdLease } from '@seckill/order-store';
 import { LeakyBucket } from '@seckill/flow-control';
 import { AppConfig } from '@seckill/platform';
-import { StockService } from '@seckill/stock';
+import { heldOrders, StockService } from '@seckill/stock';
 import { ActivityLookup } from './activity-lookup';
 
 export interface BatchOutcome {
@@ -80,7 +80,13 @@ export class OrderCreationService {
     }
 
     await this.scheduleTimeouts(orders.filter((order) => order.status === 'PENDING_PAYMENT'));
-    await this.stock.markManyCreated(job.activityId, orders.map((order) => [order.reservation_id, String(order.id)]));
+    const recorded = await this.stock.markManyCreated(job.activityId, orders.map((order) => [order.reservation_id, String(order.id)]));
+    if (recorded < orders.length) {
+      // Some were recorded already (a replay), or Redis lost their reservations while their orders were being written
+      // (a flush, a failover): those orders hold units all the same, so Redis adopts them (a holder each, and its unit
+      // if the activity is loaded again) rather than put their units on sale twice.
+      await this.stock.restore(activity, heldOrders(orders), false);
+    }
     return { orders, refused: refused.map((r) => r.reservationId) };
   }
 
