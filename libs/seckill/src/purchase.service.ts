@@ -8,6 +8,7 @@ import { HotStateService, ReserveOutcome, StockService } from '@seckill/stock';
 import { CatalogService } from './catalog.service';
 import { ChallengeAnswer, FrontDoorService, hasFrontDoor } from './front-door.service';
 import { PurchaseTokens } from './purchase-token';
+import { ReservationJournal } from './reservation-journal';
 import { SeckillMetrics } from './seckill.metrics';
 import { SoldOutRegistry } from './sold-out.registry';
 
@@ -37,6 +38,7 @@ export class PurchaseService {
     private readonly metrics: SeckillMetrics,
     private readonly frontDoor: FrontDoorService,
     private readonly hotState: HotStateService,
+    private readonly journal: ReservationJournal,
   ) {
     this.tokens = new PurchaseTokens(config.JWT_SECRET, config.PURCHASE_TOKEN_TTL_SECONDS);
     const ip = config.RATE_LIMIT_PER_IP_PER_SECOND;
@@ -105,7 +107,9 @@ export class PurchaseService {
       activity = await this.catalog.get(activityId);
       outcome = await this.timedReserve(activity, request);
     }
-    return this.accept(activity, outcome);
+    const accepted = this.accept(activity, outcome);
+    this.journal.record(activity.id, accepted, principal.userId, now);
+    return accepted;
   }
 
   private async timedReserve(activity: ActivityRecord, request: Parameters<StockService['reserve']>[2]): Promise<ReserveOutcome> {

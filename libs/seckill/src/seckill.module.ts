@@ -15,6 +15,7 @@ import { PurchaseService } from './purchase.service';
 import { ReadDegradation } from './read-degradation';
 import { SeckillLiveStats } from './seckill-live-stats';
 import { RequestLimitGuard } from './request-limit.guard';
+import { ReservationJournal } from './reservation-journal';
 import { SeckillMetrics } from './seckill.metrics';
 import { SoldOutRegistry } from './sold-out.registry';
 import { StockSnapshot } from './stock-snapshot';
@@ -38,6 +39,7 @@ import { StockSnapshot } from './stock-snapshot';
     FrontDoorService,
     InletScheduler,
     PurchaseService,
+    ReservationJournal,
     ReadDegradation,
     OrderRelay,
   ],
