@@ -53,9 +53,17 @@ export class OrderCreationService {
     if (known.length === 0) return { orders: [], refused: [] };
 
     await this.drain.acquire(known.length);
+    // Redis may have lost reservations while the batch waited its turn (a flush, a failover) and sold their units again
+    // since: each stands again only with a unit, or gets no order (the instance that accepted it reports it lost).
+    const stands = await this.stock.reclaim(activity, known);
+    const gone = known.filter((_, index) => !stands[index]);
+    if (gone.length > 0) {
+      this.logger.error(`${gone.length} reservation(s) of activity ${job.activityId} lost with Redis' data and their units sold again: no order`);
+    }
+    const writable = known.filter((_, index) => stands[index]);
     const now = Date.now();
     const rows = await Promise.all(
-      known.map((reservation) => {
+      writable.map((reservation) => {
         const userId = BigInt(reservation.userId);
         return this.writer.write({
           id: this.ids.nextId(userId),
@@ -70,7 +78,7 @@ export class OrderCreationService {
     );
     const orders = rows.filter((row): row is OrderRow => row !== null);
     // A user who already holds another live order of the activity: not this batch's to decide silently.
-    const conflicting = known.filter((_, index) => rows[index] === null);
+    const conflicting = writable.filter((_, index) => rows[index] === null);
     const refused = [...unknown, ...conflicting];
     if (job.reservations.length > 1 && refused.length > 0) await this.handOnAlone(job.activityId, refused);
     else if (refused.length > 0) {
@@ -82,9 +90,9 @@ export class OrderCreationService {
     await this.scheduleTimeouts(orders.filter((order) => order.status === 'PENDING_PAYMENT'));
     const recorded = await this.stock.markManyCreated(job.activityId, orders.map((order) => [order.reservation_id, String(order.id)]));
     if (recorded < orders.length) {
-      // Some were recorded already (a replay), or Redis lost their reservations while their orders were being written
-      // (a flush, a failover): those orders hold units all the same, so Redis adopts them (a holder each, and its unit
-      // if the activity is loaded again) rather than put their units on sale twice.
+      // Some were recorded already (a replay), or Redis lost their reservations in the moment between reclaim and the
+      // write: those orders hold units all the same, so Redis adopts them (a holder each, and a unit if the activity is
+      // loaded again; one that is not there shows in reconciliation) rather than put their units on sale twice.
       await this.stock.restore(activity, heldOrders(orders), false);
     }
     return { orders, refused: refused.map((r) => r.reservationId) };

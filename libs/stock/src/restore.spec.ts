@@ -6,10 +6,10 @@ import { RedisKeys } from '@seckill/platform';
 import { createTestConfig, deleteRedisPrefix } from '@seckill/testing';
 import { HeldOrder, StockActivity, StockService } from './stock.service';
 
-// restore.lua and report-lost.lua against the real Redis: what the rebuild command, the purchase path's load, the
-// order worker's adoption and seckill's reservation journal rely on.
+// restore.lua, reclaim.lua and report-lost.lua against the real Redis: what the rebuild command, the purchase path's
+// load, the order worker's reclaim and adoption and seckill's reservation journal rely on.
 
-describe('StockService.restore and reportLost', () => {
+describe('StockService.restore, reclaim and reportLost', () => {
   const config = createTestConfig();
   let redis: Redis;
   let stock: StockService;
@@ -70,6 +70,26 @@ describe('StockService.restore and reportLost', () => {
     await stock.restore(sale, [order(1)], true);
     assert.deepEqual(await stock.restore(sale, [order(2)], false), { remaining: 0, added: 1, short: 0, loaded: false });
     assert.deepEqual(await stock.restore(sale, [order(3)], false), { remaining: 0, added: 1, short: 1, loaded: false });
+  });
+
+  it('reclaims a reservation Redis lost: with a unit of a loaded activity, as a holder of one not loaded, never twice a unit', async () => {
+    const ref = (user: number) => ({ reservationId: randomUUID(), userId: String(user), reservedAt: 1_700_000_000_000 });
+    const sale = activity(2, 1);
+    await stock.restore(sale, [], true);
+    const known = await stock.reserve(sale.id, 1, { userId: '1', reservationId: randomUUID(), now: Date.now(), activityRateLimit: 0 });
+    const knownRef = { reservationId: known.code === 'OK' ? known.reservationId : '', userId: '1', reservedAt: 1 };
+    const [two, three, again] = [ref(2), ref(3), ref(1)];
+    // Known: stands. Lost, a unit left: stands with it. Lost, none left: no order. A user holding another unit: no order.
+    assert.deepEqual(await stock.reclaim(sale, [knownRef, two, three, again]), [true, true, false, false]);
+    assert.equal(await stock.remaining(sale.id, 1), 0);
+    assert.deepEqual(await stock.reservation(sale.id, two.reservationId).then((r) => r?.status), 'QUEUED');
+    assert.deepEqual(await stock.reclaim(sale, [two]), [true], 'reclaimed once, then known');
+
+    const unloaded = activity(3, 1);
+    const four = ref(4);
+    assert.deepEqual(await stock.reclaim(unloaded, [four]), [true]);
+    // The load that comes later counts the reclaimed holder.
+    assert.deepEqual(await stock.restore(unloaded, [], true), { remaining: 2, added: 0, short: 0, loaded: true });
   });
 
   it('reports a lost reservation once, as FAILED for its shopper, and not one that Redis knows', async () => {

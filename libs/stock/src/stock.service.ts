@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { ReservationResult, ReservationStatus } from '@seckill/contracts';
+import { ReservationRef, ReservationResult, ReservationStatus } from '@seckill/contracts';
 import { REDIS, RedisKeys } from '@seckill/platform';
 import { StockKeys } from './stock-keys';
 
@@ -15,6 +15,7 @@ const SCRIPTS = {
   stockMarkFailed: script('mark-failed'),
   stockRestore: script('restore'),
   stockReportLost: script('report-lost'),
+  stockReclaim: script('reclaim'),
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -291,6 +292,19 @@ export class StockService {
     }
     if (load) await this.redis.sadd(this.liveKey, String(activity.id));
     return outcome;
+  }
+
+  /**
+   * Re-asserts reservations whose orders are about to be written (reclaim.lua): those Redis knows stand; one Redis lost
+   * since stands again only with a unit (or as a holder while the activity is not loaded). Returns, per reservation,
+   * whether its order may be written.
+   */
+  async reclaim(activity: Pick<StockActivity, 'id' | 'stockShards'>, reservations: ReservationRef[]): Promise<boolean[]> {
+    if (reservations.length === 0) return [];
+    const keys = this.keysFor(activity.id, activity.stockShards);
+    const args = reservations.flatMap((r) => [r.reservationId, r.userId, r.reservedAt]);
+    const flags = (await this.run('stockReclaim', [keys.meta, keys.holders, keys.reservations, ...keys.stock], args)) as number[];
+    return flags.map((flag) => flag === 1);
   }
 
   /**
