@@ -31,7 +31,7 @@ export const PROVIDER_ADMIN_KEY = 'a-drill-provider-admin-key';
 export interface DrillStackOptions {
   /** The drill's name, printed before each line it reports. */
   name: string;
-  /** The services to run, in the order they start (those that others need first). */
+  /** The services to run (started together: none needs another to start). */
   services: ServiceName[];
   /** Configuration for every service beyond the stack's defaults. */
   env?: Record<string, string>;
@@ -113,7 +113,7 @@ export class DrillStack {
     await createTestDatabases(config);
     const stack = new DrillStack(options.name, config, redisServer, mariaDb);
     try {
-      for (const service of options.services) await stack.startService(service);
+      await Promise.all(options.services.map((service) => stack.startService(service)));
     } catch (error) {
       await stack.close();
       throw error;

