@@ -51,7 +51,7 @@ export async function rebuild(argv: string[], print: (line: string) => void): Pr
     for (const activity of targets) {
       const rows = await orders.listByActivity(activity.id, ['PENDING_PAYMENT', 'PAID']);
       const held = heldOrders(rows);
-      const outcome = await stock.restore(activity, held, true);
+      const outcome = await stock.restore(activity, held, 'rebuild');
       const remaining = outcome.remaining ?? 0;
       await stock.announceSoldOut(activity.id, remaining === 0);
       const unpaid = rows.filter((row) => row.status === 'PENDING_PAYMENT');

@@ -93,7 +93,7 @@ export class OrderCreationService {
       // Some were recorded already (a replay), or Redis lost their reservations in the moment between reclaim and the
       // write: those orders hold units all the same, so Redis adopts them (a holder each, and a unit if the activity is
       // loaded again; one that is not there shows in reconciliation) rather than put their units on sale twice.
-      await this.stock.restore(activity, heldOrders(orders), false);
+      await this.stock.restore(activity, heldOrders(orders), 'adopt');
     }
     return { orders, refused: refused.map((r) => r.reservationId) };
   }

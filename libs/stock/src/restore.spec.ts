@@ -38,44 +38,51 @@ describe('StockService.restore, reclaim and reportLost', () => {
   it('loads a lost activity from its orders: remaining = stock − orders, a holder and a CREATED result per order', async () => {
     const sale = activity(10);
     const orders = [order(1), order(2), order(3)];
-    const outcome = await stock.restore(sale, orders, true);
+    const outcome = await stock.restore(sale, orders, 'rebuild');
     assert.deepEqual(outcome, { remaining: 7, added: 3, short: 0, loaded: true });
     assert.equal(await stock.remaining(sale.id, 2), 7);
     assert.deepEqual(Object.keys(await holders(sale.id)).sort(), ['1', '2', '3']);
     assert.deepEqual(await stock.result(sale.id, '2'), { status: 'CREATED', reservationId: orders[1].reservationId, orderId: '9002' });
     assert.equal((await stock.reserve(sale.id, 2, { userId: '2', reservationId: randomUUID(), now: Date.now(), activityRateLimit: 0 })).code, 'DUP');
-    assert.deepEqual(await stock.liveActivities().then((ids) => ids.includes(sale.id)), true);
+    assert.equal((await stock.liveActivities()).includes(sale.id), true);
   });
 
   it('is idempotent, and counts reservations made since the load (holders) when run again', async () => {
     const sale = activity(10);
     const orders = [order(1), order(2)];
-    await stock.restore(sale, orders, true);
+    await stock.restore(sale, orders, 'rebuild');
     assert.equal((await stock.reserve(sale.id, 2, { userId: '5', reservationId: randomUUID(), now: Date.now(), activityRateLimit: 0 })).code, 'OK');
-    assert.deepEqual(await stock.restore(sale, orders, true), { remaining: 7, added: 0, short: 0, loaded: false });
+    assert.deepEqual(await stock.restore(sale, orders, 'rebuild'), { remaining: 7, added: 0, short: 0, loaded: false });
     assert.equal(Object.keys(await holders(sale.id)).length, 3);
+  });
+
+  it("in 'load' mode loads a lost activity the same way, and leaves one Redis holds alone (no stray order adopted)", async () => {
+    const sale = activity(10);
+    assert.deepEqual(await stock.restore(sale, [order(1)], 'load'), { remaining: 9, added: 1, short: 0, loaded: true });
+    assert.deepEqual(await stock.restore(sale, [order(2)], 'load'), { remaining: 9, added: 0, short: 0, loaded: false });
+    assert.equal((await holders(sale.id))['2'], undefined);
   });
 
   it('adopts orders without loading (holders only), and a later load counts them', async () => {
     const sale = activity(5);
     const early = order(1);
-    assert.deepEqual(await stock.restore(sale, [early], false), { remaining: null, added: 1, short: 0, loaded: false });
+    assert.deepEqual(await stock.restore(sale, [early], 'adopt'), { remaining: null, added: 1, short: 0, loaded: false });
     assert.equal(await stock.isLoaded(sale.id), false);
     // The load read MySQL before the adopted order was written: it does not list it, yet counts its holder.
-    assert.deepEqual(await stock.restore(sale, [order(2)], true), { remaining: 3, added: 1, short: 0, loaded: true });
+    assert.deepEqual(await stock.restore(sale, [order(2)], 'rebuild'), { remaining: 3, added: 1, short: 0, loaded: true });
   });
 
   it('gives an adopted order a unit of a loaded activity, and counts a unit that is not there as short', async () => {
     const sale = activity(2, 1);
-    await stock.restore(sale, [order(1)], true);
-    assert.deepEqual(await stock.restore(sale, [order(2)], false), { remaining: 0, added: 1, short: 0, loaded: false });
-    assert.deepEqual(await stock.restore(sale, [order(3)], false), { remaining: 0, added: 1, short: 1, loaded: false });
+    await stock.restore(sale, [order(1)], 'rebuild');
+    assert.deepEqual(await stock.restore(sale, [order(2)], 'adopt'), { remaining: 0, added: 1, short: 0, loaded: false });
+    assert.deepEqual(await stock.restore(sale, [order(3)], 'adopt'), { remaining: 0, added: 1, short: 1, loaded: false });
   });
 
   it('reclaims a reservation Redis lost: with a unit of a loaded activity, as a holder of one not loaded, never twice a unit', async () => {
     const ref = (user: number) => ({ reservationId: randomUUID(), userId: String(user), reservedAt: 1_700_000_000_000 });
     const sale = activity(2, 1);
-    await stock.restore(sale, [], true);
+    await stock.restore(sale, [], 'rebuild');
     const known = await stock.reserve(sale.id, 1, { userId: '1', reservationId: randomUUID(), now: Date.now(), activityRateLimit: 0 });
     const knownRef = { reservationId: known.code === 'OK' ? known.reservationId : '', userId: '1', reservedAt: 1 };
     const [two, three, again] = [ref(2), ref(3), ref(1)];
@@ -89,12 +96,12 @@ describe('StockService.restore, reclaim and reportLost', () => {
     const four = ref(4);
     assert.deepEqual(await stock.reclaim(unloaded, [four]), [true]);
     // The load that comes later counts the reclaimed holder.
-    assert.deepEqual(await stock.restore(unloaded, [], true), { remaining: 2, added: 0, short: 0, loaded: true });
+    assert.deepEqual(await stock.restore(unloaded, [], 'rebuild'), { remaining: 2, added: 0, short: 0, loaded: true });
   });
 
   it('reports a lost reservation once, as FAILED for its shopper, and not one that Redis knows', async () => {
     const sale = activity(5);
-    await stock.restore(sale, [], true);
+    await stock.restore(sale, [], 'rebuild');
     const known = await stock.reserve(sale.id, 2, { userId: '1', reservationId: randomUUID(), now: Date.now(), activityRateLimit: 0 });
     assert.equal(known.code, 'OK');
     const lost = { reservationId: randomUUID(), userId: '2', reservedAt: 1_700_000_000_000 };
@@ -104,7 +111,7 @@ describe('StockService.restore, reclaim and reportLost', () => {
     assert.deepEqual(await stock.lost(sale.id), [lost]);
     assert.deepEqual(await stock.result(sale.id, '2'), { status: 'FAILED', reservationId: lost.reservationId });
     // An order that turns up for it after all (adopted) takes it off the lost list.
-    await stock.restore(sale, [{ userId: '2', reservationId: lost.reservationId, orderId: '77', createdAt: 1 }], false);
+    await stock.restore(sale, [{ userId: '2', reservationId: lost.reservationId, orderId: '77', createdAt: 1 }], 'adopt');
     assert.deepEqual(await stock.lost(sale.id), []);
     assert.equal((await stock.result(sale.id, '2')).status, 'CREATED');
   });

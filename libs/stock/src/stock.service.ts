@@ -53,6 +53,9 @@ export interface HeldOrder {
   createdAt: number;
 }
 
+/** See StockService.restore. */
+export type RestoreMode = 'load' | 'rebuild' | 'adopt';
+
 /** What restore() did. */
 export interface RestoreOutcome {
   /** Units left over the stock keys, or null when the activity is still not in Redis (adopt only). */
@@ -262,14 +265,16 @@ export class StockService {
   }
 
   /**
-   * Restores the activity's hot state from orders that hold a unit (restore.lua): with `load`, the activity is loaded
-   * if Redis lost it (remaining = stock − holders, holders from the orders); without, orders Redis does not know are
-   * only adopted (holders and records), for a later load to count. Idempotent. Adds the activity to the live set.
+   * Restores the activity's hot state from orders that hold a unit (restore.lua), in one of its modes: `load` loads an
+   * activity Redis does not hold (remaining = stock − holders, holders from the orders) and leaves one it holds alone;
+   * `rebuild` also adopts, in an activity Redis holds, the orders it does not know; `adopt` only adopts (holders and
+   * records, and units if the activity is loaded), for a later load to count. Idempotent. A load or rebuild adds the
+   * activity to the live set.
    */
-  async restore(activity: StockActivity, orders: HeldOrder[], load: boolean): Promise<RestoreOutcome> {
+  async restore(activity: StockActivity, orders: HeldOrder[], mode: RestoreMode): Promise<RestoreOutcome> {
     const keys = this.keysFor(activity.id, activity.stockShards);
     const outcome: RestoreOutcome = { remaining: null, added: 0, short: 0, loaded: false };
-    // Orders first in chunks, adopt only; the last call (with no order left, or the last chunk) loads.
+    // In chunks, so that Redis serves purchases between them; the last call (the last chunk, or none) loads.
     for (let i = 0; i === 0 || i < orders.length; i += RESTORE_CHUNK) {
       const chunk = orders.slice(i, i + RESTORE_CHUNK);
       const last = i + RESTORE_CHUNK >= orders.length;
@@ -281,7 +286,8 @@ export class StockService {
           activity.endAt,
           activity.stock,
           activity.stockShards,
-          load && last ? 1 : 0,
+          mode,
+          last ? 1 : 0,
           ...chunk.flatMap((order) => [order.userId, order.reservationId, order.orderId, order.createdAt]),
         ],
       )) as [number, number, number, number];
@@ -290,7 +296,7 @@ export class StockService {
       outcome.short += reply[2];
       outcome.loaded ||= reply[3] === 1;
     }
-    if (load) await this.redis.sadd(this.liveKey, String(activity.id));
+    if (mode !== 'adopt') await this.redis.sadd(this.liveKey, String(activity.id));
     return outcome;
   }
 
