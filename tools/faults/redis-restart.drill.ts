@@ -39,7 +39,7 @@ describe('drill: Redis restarted with AOF persistence (appendfsync always)', () 
   it('keeps stock, reservations, queued and delayed jobs and switches across a crash and restart', async () => {
     const switched = await request(`${stack.url('admin')}/api/admin/switches/clientDropPercent`, { method: 'PUT', token: adminToken(stack), body: { value: 7 } });
     assert.equal(switched.status, 200, JSON.stringify(switched.body));
-    const sale = (await Sale.open(stack, { units: 80, shoppers: 300, arrivalsPerSecond: 40 })).start();
+    const sale = (await Sale.open(stack, { units: 150, shoppers: 300, arrivalsPerSecond: 25 })).start();
     const keys = stack.stock.keysFor(sale.activityId, 2);
     stack.log(`sale: activity ${sale.activityId}, ${sale.options.units} units, ${sale.options.shoppers} shoppers at ${sale.options.arrivalsPerSecond}/s; drain 25 orders/s; switch clientDropPercent = 7`);
     await sale.untilAccepted(30);
