@@ -3,6 +3,7 @@
 // with the line `N passed, N failed`. Arguments filter the files by substring of their path inside the repository,
 // as the source is named (`npm test -- orders`, `npm test -- libs/platform/src/http/request-logging.spec.ts`): where
 // the clone lives never matters (a clone in a folder named seckill would otherwise match every file).
+// `--drills` runs the fault drills (dist/**/*.drill.js, `npm run test:faults`) instead, one file at a time.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -10,14 +11,16 @@ const { run } = require('node:test');
 const { spec } = require('node:test/reporters');
 
 const root = path.resolve(__dirname, '..');
-const filters = process.argv.slice(2);
+const drills = process.argv.includes('--drills');
+const filters = process.argv.slice(2).filter((arg) => arg !== '--drills');
+const suffix = drills ? '.drill.js' : '.spec.js';
 
 function find(dir, out) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (entry.name !== 'node_modules') find(full, out);
-    } else if (entry.name.endsWith('.spec.js')) {
+    } else if (entry.name.endsWith(suffix)) {
       out.push(full);
     }
   }
@@ -38,7 +41,7 @@ const files = ['apps', 'libs', 'tools']
 
 let passed = 0;
 let failed = 0;
-const stream = run({ files, concurrency: 2, timeout: 10 * 60 * 1000 });
+const stream = run({ files, concurrency: drills ? 1 : 2, timeout: 10 * 60 * 1000 });
 stream.on('test:pass', (event) => {
   if (event.details?.type !== 'suite' && !event.skip && !event.todo) passed++;
 });

@@ -9,7 +9,7 @@ import {
 } from '@seckill/activities';
 import { ActivityView } from '@seckill/contracts';
 import { AppConfig, DomainError } from '@seckill/platform';
-import { StockService } from '@seckill/stock';
+import { HotStateService, StockService } from '@seckill/stock';
 import { Actor, AuditService } from './audit/audit.service';
 import { CreateActivityDto, FrontDoorDto, UpdateActivityDto } from './dto/activity.dto';
 
@@ -38,6 +38,7 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
     private readonly cache: ActivityCache,
     private readonly stock: StockService,
     private readonly audit: AuditService,
+    private readonly hotState: HotStateService,
   ) {}
 
   /** `npm start` (SEED_DEMO) gets one demo activity that a shopper can buy from a minute after start. */
@@ -136,11 +137,11 @@ export class AdminActivitiesService implements OnApplicationBootstrap {
     return after;
   }
 
-  /** Loads the stock into Redis; idempotent (never resets units already sold). */
+  /** Loads the stock into Redis; idempotent (never resets units already sold; after the start, loads from the orders). */
   async prewarm(id: number, actor: Actor = 'system'): Promise<{ remaining: number }> {
     const record = await this.find(id);
     const before = await this.stock.remaining(record.id, record.stockShards);
-    const remaining = await this.stock.prewarm(record);
+    const remaining = await this.hotState.load(record);
     await this.audit.record(actor, 'activity.prewarm', `activity:${id}`, { loaded: before !== null, remaining: before }, { loaded: true, remaining });
     return { remaining };
   }

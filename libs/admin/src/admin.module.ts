@@ -3,7 +3,7 @@ import { ActivitiesModule } from '@seckill/activities';
 import { SwitchesModule } from '@seckill/flow-control';
 import { OrderStoreModule } from '@seckill/order-store';
 import { PaymentStoreModule } from '@seckill/payment-store';
-import { StockModule } from '@seckill/stock';
+import { HotStateModule, StockModule } from '@seckill/stock';
 import { AdminActivitiesService } from './admin-activities.service';
 import { AdminController } from './admin.controller';
 import { AdminOrdersService } from './admin-orders.service';
@@ -33,7 +33,7 @@ import { AdminMetrics } from './admin.metrics';
  * are mounted by configureAdmin.
  */
 @Module({
-  imports: [ActivitiesModule, StockModule, SwitchesModule, OrderStoreModule, PaymentStoreModule.forRoot({ breakerSwitch: false })],
+  imports: [ActivitiesModule, StockModule, HotStateModule, SwitchesModule, OrderStoreModule, PaymentStoreModule.forRoot({ breakerSwitch: false })],
   controllers: [AdminController, OperationsController, StatsController, SessionController, LoginProxyController],
   providers: [
     AdminActivitiesService,

@@ -1,13 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ActivityRepository } from '@seckill/activities';
 import { AppConfig } from '@seckill/platform';
-import { StockService } from '@seckill/stock';
+import { HotStateService } from '@seckill/stock';
 
 const EVERY_MS = 5000;
 
 /**
  * Loads every activity that starts within PREWARM_AHEAD_SECONDS into Redis, every few seconds, so the stock is in
- * place before the first purchase. Prewarm is idempotent, so every admin instance may run this; should none run,
+ * place before the first purchase. Loading is idempotent, so every admin instance may run this; should none run,
  * the seckill service loads an activity on its first purchase.
  */
 @Injectable()
@@ -19,7 +19,7 @@ export class PrewarmScheduler implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly config: AppConfig,
     private readonly repository: ActivityRepository,
-    private readonly stock: StockService,
+    private readonly hotState: HotStateService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,10 +37,11 @@ export class PrewarmScheduler implements OnApplicationBootstrap, OnApplicationSh
       const now = new Date();
       const until = new Date(now.getTime() + this.config.PREWARM_AHEAD_SECONDS * 1000);
       for (const activity of await this.repository.findStartingBefore(until, now)) {
-        // Once per activity version per instance is enough; prewarm itself never resets loaded stock.
+        // Once per activity version per instance is enough; loading never resets loaded stock, and an activity that has
+        // started is loaded from its orders (an admin restarted after Redis lost its data must not sell them again).
         const key = `${activity.id}:${activity.startAt}:${activity.endAt}:${activity.stock}:${activity.stockShards}`;
         if (this.warmed.has(key)) continue;
-        await this.stock.prewarm(activity);
+        await this.hotState.load(activity);
         this.warmed.add(key);
       }
     } catch (error) {

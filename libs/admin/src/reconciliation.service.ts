@@ -5,7 +5,7 @@ import { LedgerEntry } from '@seckill/contracts';
 import { OrderRepository, OrderRow, StatusCounts } from '@seckill/order-store';
 import { PaymentCounts, PaymentProvider, PaymentRepository, PaymentRow } from '@seckill/payment-store';
 import { DomainError, ORDER_CREATE_QUEUE } from '@seckill/platform';
-import { StockService } from '@seckill/stock';
+import { LostReservation, StockService } from '@seckill/stock';
 
 export interface Reconciliation {
   consistent: boolean;
@@ -21,6 +21,8 @@ export interface Reconciliation {
   ledger: { charged: number; refunded: number };
   /** Reservations still on their way to MySQL (order-create jobs waiting, active, delayed). */
   inFlight: number;
+  /** Reservations accepted (202) and lost with Redis' data before they became orders, as seckill reported them. */
+  lost: LostReservation[];
   mismatches: string[];
 }
 
@@ -47,7 +49,8 @@ export class ReconciliationService {
   async reconcile(activityId: number): Promise<Reconciliation> {
     const activity = await this.activities.findById(activityId);
     if (!activity) throw new DomainError('NOT_FOUND', `no activity ${activityId}`);
-    const [remaining, reserved, orders, counts, payments, paymentCounts, settledOrders] = await Promise.all([
+    const [lost, remaining, reserved, orders, counts, payments, paymentCounts, settledOrders] = await Promise.all([
+      this.stock.lost(activityId),
       this.stock.available(activity),
       this.stock.holders(activityId),
       this.orders.countByActivity(activityId),
@@ -69,6 +72,13 @@ export class ReconciliationService {
     }
     if (inFlight === 0 && live !== reserved) {
       mismatches.push(`drained, yet MySQL has ${live} live orders for ${reserved} units held in Redis`);
+    }
+    // A 202 is a promise: one broken by a loss of Redis' data stays a mismatch, for an operator to make good.
+    for (const entry of lost) {
+      mismatches.push(
+        `reservation ${entry.reservationId} of user ${entry.userId}, accepted (202) at ${new Date(entry.reservedAt).toISOString()}, ` +
+          "was lost with Redis' data before it became an order",
+      );
     }
 
     let ledger: LedgerEntry[] = [];
@@ -104,6 +114,7 @@ export class ReconciliationService {
         refunded: ledger.filter((entry) => entry.status === 'REFUNDED').length,
       },
       inFlight,
+      lost,
       mismatches,
     };
   }

@@ -34,6 +34,34 @@ export interface OrderTimeoutJob {
   orderIds: string[];
 }
 
+/**
+ * The order-timeout jobs for orders, as the order service schedules them: one delayed job per expiry second, named
+ * after its orders (`timeout-<smallest id>-<count>`), so that scheduling the same orders again adds nothing.
+ */
+export function orderTimeoutJobs(orders: Array<{ id: bigint; expiresAt: Date }>, now = Date.now()) {
+  const bySecond = new Map<number, bigint[]>();
+  for (const order of orders) {
+    const second = Math.ceil(order.expiresAt.getTime() / 1000);
+    bySecond.set(second, [...(bySecond.get(second) ?? []), order.id]);
+  }
+  return [...bySecond].map(([second, group]) => {
+    const ids = group.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const data: OrderTimeoutJob = { orderIds: ids.map(String) };
+    return {
+      name: 'timeout',
+      data,
+      opts: {
+        jobId: `timeout-${ids[0]}-${ids.length}`,
+        delay: Math.max(0, second * 1000 - now),
+        attempts: 20,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: { age: 24 * 3600 },
+        removeOnFail: false,
+      },
+    };
+  });
+}
+
 /** Options of every order-create job: retried with backoff, kept when failed (never silently dropped). */
 export const ORDER_CREATE_JOB_OPTIONS = {
   attempts: 12,

@@ -1,11 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue, UnrecoverableError } from 'bullmq';
-import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, OrderTimeoutJob, QUEUES, ReservationRef } from '@seckill/contracts';
+import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, OrderTimeoutJob, orderTimeoutJobs, QUEUES, ReservationRef } from '@seckill/contracts';
 import { OrderRow, OrderWriter, WorkerIdLease } from '@seckill/order-store';
 import { LeakyBucket } from '@seckill/flow-control';
 import { AppConfig } from '@seckill/platform';
-import { StockService } from '@seckill/stock';
+import { heldOrders, StockService } from '@seckill/stock';
 import { ActivityLookup } from './activity-lookup';
 
 export interface BatchOutcome {
@@ -53,9 +53,17 @@ export class OrderCreationService {
     if (known.length === 0) return { orders: [], refused: [] };
 
     await this.drain.acquire(known.length);
+    // Redis may have lost reservations while the batch waited its turn (a flush, a failover) and sold their units again
+    // since: each stands again only with a unit, or gets no order (the instance that accepted it reports it lost).
+    const stands = await this.stock.reclaim(activity, known);
+    const gone = known.filter((_, index) => !stands[index]);
+    if (gone.length > 0) {
+      this.logger.error(`${gone.length} reservation(s) of activity ${job.activityId} lost with Redis' data and their units sold again: no order`);
+    }
+    const writable = known.filter((_, index) => stands[index]);
     const now = Date.now();
     const rows = await Promise.all(
-      known.map((reservation) => {
+      writable.map((reservation) => {
         const userId = BigInt(reservation.userId);
         return this.writer.write({
           id: this.ids.nextId(userId),
@@ -70,7 +78,7 @@ export class OrderCreationService {
     );
     const orders = rows.filter((row): row is OrderRow => row !== null);
     // A user who already holds another live order of the activity: not this batch's to decide silently.
-    const conflicting = known.filter((_, index) => rows[index] === null);
+    const conflicting = writable.filter((_, index) => rows[index] === null);
     const refused = [...unknown, ...conflicting];
     if (job.reservations.length > 1 && refused.length > 0) await this.handOnAlone(job.activityId, refused);
     else if (refused.length > 0) {
@@ -80,7 +88,13 @@ export class OrderCreationService {
     }
 
     await this.scheduleTimeouts(orders.filter((order) => order.status === 'PENDING_PAYMENT'));
-    await this.stock.markManyCreated(job.activityId, orders.map((order) => [order.reservation_id, String(order.id)]));
+    const recorded = await this.stock.markManyCreated(job.activityId, orders.map((order) => [order.reservation_id, String(order.id)]));
+    if (recorded < orders.length) {
+      // Some were recorded already (a replay), or Redis lost their reservations in the moment between reclaim and the
+      // write: those orders hold units all the same, so Redis adopts them (a holder each, and a unit if the activity is
+      // loaded again; one that is not there shows in reconciliation) rather than put their units on sale twice.
+      await this.stock.restore(activity, heldOrders(orders), 'adopt');
+    }
     return { orders, refused: refused.map((r) => r.reservationId) };
   }
 
@@ -93,26 +107,7 @@ export class OrderCreationService {
 
   /** One delayed job per expiry second, named after its orders so that a retry schedules nothing twice. */
   private async scheduleTimeouts(orders: OrderRow[]): Promise<void> {
-    const bySecond = new Map<number, OrderRow[]>();
-    for (const order of orders) {
-      const second = Math.ceil(order.expires_at.getTime() / 1000);
-      bySecond.set(second, [...(bySecond.get(second) ?? []), order]);
-    }
-    const jobs = [...bySecond].map(([second, group]) => {
-      const ids = group.map((order) => order.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      return {
-        name: 'timeout',
-        data: { orderIds: ids.map(String) },
-        opts: {
-          jobId: `timeout-${ids[0]}-${ids.length}`,
-          delay: Math.max(0, second * 1000 - Date.now()),
-          attempts: 20,
-          backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: { age: 24 * 3600 },
-          removeOnFail: false,
-        },
-      };
-    });
+    const jobs = orderTimeoutJobs(orders.map((order) => ({ id: order.id, expiresAt: order.expires_at })));
     if (jobs.length > 0) await this.timeouts.addBulk(jobs);
   }
 

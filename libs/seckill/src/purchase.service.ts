@@ -4,10 +4,11 @@ import { ActivityRecord } from '@seckill/activities';
 import { ReservationResult } from '@seckill/contracts';
 import { IpMatcher, KeyedRateLimiter, shouldShed, SwitchesService, TokenBucket } from '@seckill/flow-control';
 import { AppConfig, DomainError, Principal } from '@seckill/platform';
-import { ReserveOutcome, StockService } from '@seckill/stock';
+import { HotStateService, ReserveOutcome, StockService } from '@seckill/stock';
 import { CatalogService } from './catalog.service';
 import { ChallengeAnswer, FrontDoorService, hasFrontDoor } from './front-door.service';
 import { PurchaseTokens } from './purchase-token';
+import { ReservationJournal } from './reservation-journal';
 import { SeckillMetrics } from './seckill.metrics';
 import { SoldOutRegistry } from './sold-out.registry';
 
@@ -36,6 +37,8 @@ export class PurchaseService {
     private readonly switches: SwitchesService,
     private readonly metrics: SeckillMetrics,
     private readonly frontDoor: FrontDoorService,
+    private readonly hotState: HotStateService,
+    private readonly journal: ReservationJournal,
   ) {
     this.tokens = new PurchaseTokens(config.JWT_SECRET, config.PURCHASE_TOKEN_TTL_SECONDS);
     const ip = config.RATE_LIMIT_PER_IP_PER_SECOND;
@@ -92,8 +95,11 @@ export class PurchaseService {
     };
     let outcome = await this.timedReserve(activity, request);
     if (outcome.code === 'MISSING') {
-      // Not loaded yet (prewarm normally runs well ahead of the start): load it now; prewarm is idempotent.
-      await this.stock.prewarm(activity);
+      // Not loaded yet (prewarm normally runs well ahead of the start), or Redis lost it: load it now, from MySQL's
+      // orders once the sale has started, so that a unit already ordered is never put on sale again.
+      await this.hotState.load(activity).catch((error: Error) => {
+        throw new DomainError('BUSY', 'the activity is being reloaded; try again', { retryAfterSeconds: 1, cause: error });
+      });
       outcome = await this.timedReserve(activity, request);
     } else if (outcome.code === 'RESHARD') {
       // The stock was re-split by an edit before the start; our copy of the activity is stale.
@@ -101,7 +107,9 @@ export class PurchaseService {
       activity = await this.catalog.get(activityId);
       outcome = await this.timedReserve(activity, request);
     }
-    return this.accept(activity, outcome);
+    const accepted = this.accept(activity, outcome);
+    this.journal.record(activity.id, accepted, principal.userId, now);
+    return accepted;
   }
 
   private async timedReserve(activity: ActivityRecord, request: Parameters<StockService['reserve']>[2]): Promise<ReserveOutcome> {

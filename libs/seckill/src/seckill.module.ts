@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ActivitiesModule } from '@seckill/activities';
 import { SwitchesModule } from '@seckill/flow-control';
 import { FrontDoorModule } from '@seckill/front-door';
-import { StockModule } from '@seckill/stock';
+import { HotStateModule, StockModule } from '@seckill/stock';
 import { ActivitiesController } from './activities.controller';
 import { ClientConfigController } from './client-config.controller';
 import { CatalogQueries } from './catalog.queries';
@@ -15,6 +15,7 @@ import { PurchaseService } from './purchase.service';
 import { ReadDegradation } from './read-degradation';
 import { SeckillLiveStats } from './seckill-live-stats';
 import { RequestLimitGuard } from './request-limit.guard';
+import { ReservationJournal } from './reservation-journal';
 import { SeckillMetrics } from './seckill.metrics';
 import { SoldOutRegistry } from './sold-out.registry';
 import { StockSnapshot } from './stock-snapshot';
@@ -24,7 +25,7 @@ import { StockSnapshot } from './stock-snapshot';
  * challenge, client config), purchase tokens, purchases, results, relay to the order queue.
  */
 @Module({
-  imports: [ActivitiesModule, StockModule, SwitchesModule, FrontDoorModule],
+  imports: [ActivitiesModule, StockModule, HotStateModule, SwitchesModule, FrontDoorModule],
   controllers: [ActivitiesController, ClientConfigController],
   providers: [
     SeckillMetrics,
@@ -38,6 +39,7 @@ import { StockSnapshot } from './stock-snapshot';
     FrontDoorService,
     InletScheduler,
     PurchaseService,
+    ReservationJournal,
     ReadDegradation,
     OrderRelay,
   ],

@@ -1,3 +1,5 @@
 export * from './stock-keys';
 export * from './stock.service';
 export * from './stock.module';
+export * from './hot-state.service';
+export * from './hot-state.module';

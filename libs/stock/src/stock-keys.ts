@@ -7,6 +7,7 @@ export class StockKeys {
   readonly reservations: string;
   readonly last: string;
   readonly stream: string;
+  readonly lost: string;
   readonly stock: string[];
   private readonly ratePrefix: string;
 
@@ -21,6 +22,8 @@ export class StockKeys {
     this.last = `${base}:last`;
     /** Reservations waiting to be handed to the order queue. */
     this.stream = `${base}:stream`;
+    /** reservation id → "user|reserved at", for reservations accepted (202) and lost with Redis' data (see report-lost.lua). */
+    this.lost = `${base}:lost`;
     this.stock = Array.from({ length: shards }, (_, index) => `${base}:stock:${index}`);
     this.ratePrefix = `${base}:rate:`;
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { ReservationResult, ReservationStatus } from '@seckill/contracts';
+import { ReservationRef, ReservationResult, ReservationStatus } from '@seckill/contracts';
 import { REDIS, RedisKeys } from '@seckill/platform';
 import { StockKeys } from './stock-keys';
 
@@ -13,6 +13,9 @@ const SCRIPTS = {
   stockRelease: script('release'),
   stockMarkCreated: script('mark-created'),
   stockMarkFailed: script('mark-failed'),
+  stockRestore: script('restore'),
+  stockReportLost: script('report-lost'),
+  stockReclaim: script('reclaim'),
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -41,6 +44,39 @@ export interface ReservationRecord {
   reservedAt: number;
   orderId?: string;
 }
+
+/** An order that holds a unit, as restore() needs it. */
+export interface HeldOrder {
+  userId: string;
+  reservationId: string;
+  orderId: string;
+  createdAt: number;
+}
+
+/** See StockService.restore. */
+export type RestoreMode = 'load' | 'rebuild' | 'adopt';
+
+/** What restore() did. */
+export interface RestoreOutcome {
+  /** Units left over the stock keys, or null when the activity is still not in Redis (adopt only). */
+  remaining: number | null;
+  /** Users who became holders (the orders Redis did not know). */
+  added: number;
+  /** Units the stock did not have for orders that hold one: oversold, for reconciliation to show. */
+  short: number;
+  /** Whether this call loaded the activity into Redis. */
+  loaded: boolean;
+}
+
+/** A reservation accepted (202) and then lost with Redis' data before it became an order. */
+export interface LostReservation {
+  reservationId: string;
+  userId: string;
+  reservedAt: number;
+}
+
+/** Orders per restore script call: keeps each call short, so Redis serves purchases between them. */
+const RESTORE_CHUNK = 1000;
 
 /** Parses "STATUS|user|stock key|reserved at|order id" (see reserve.lua). */
 export function parseReservation(reservationId: string, raw: string): ReservationRecord {
@@ -221,6 +257,82 @@ export class StockService {
       [reservationId, orderId],
     );
     return Number(released) === 1;
+  }
+
+  /** Whether the activity is in Redis (prewarmed or restored): its meta is there. */
+  async isLoaded(activityId: number): Promise<boolean> {
+    return (await this.redis.exists(this.keysFor(activityId, 1).meta)) === 1;
+  }
+
+  /**
+   * Restores the activity's hot state from orders that hold a unit (restore.lua), in one of its modes: `load` loads an
+   * activity Redis does not hold (remaining = stock − holders, holders from the orders) and leaves one it holds alone;
+   * `rebuild` also adopts, in an activity Redis holds, the orders it does not know; `adopt` only adopts (holders and
+   * records, and units if the activity is loaded), for a later load to count. Idempotent. A load or rebuild adds the
+   * activity to the live set.
+   */
+  async restore(activity: StockActivity, orders: HeldOrder[], mode: RestoreMode): Promise<RestoreOutcome> {
+    const keys = this.keysFor(activity.id, activity.stockShards);
+    const outcome: RestoreOutcome = { remaining: null, added: 0, short: 0, loaded: false };
+    // In chunks, so that Redis serves purchases between them; the last call (the last chunk, or none) loads.
+    for (let i = 0; i === 0 || i < orders.length; i += RESTORE_CHUNK) {
+      const chunk = orders.slice(i, i + RESTORE_CHUNK);
+      const last = i + RESTORE_CHUNK >= orders.length;
+      const reply = (await this.run(
+        'stockRestore',
+        [keys.meta, keys.holders, keys.reservations, keys.last, keys.lost, ...keys.stock],
+        [
+          activity.startAt,
+          activity.endAt,
+          activity.stock,
+          activity.stockShards,
+          mode,
+          last ? 1 : 0,
+          ...chunk.flatMap((order) => [order.userId, order.reservationId, order.orderId, order.createdAt]),
+        ],
+      )) as [number, number, number, number];
+      outcome.remaining = reply[0] < 0 ? null : reply[0];
+      outcome.added += reply[1];
+      outcome.short += reply[2];
+      outcome.loaded ||= reply[3] === 1;
+    }
+    if (mode !== 'adopt') await this.redis.sadd(this.liveKey, String(activity.id));
+    return outcome;
+  }
+
+  /**
+   * Re-asserts reservations whose orders are about to be written (reclaim.lua): those Redis knows stand; one Redis lost
+   * since stands again only with a unit (or as a holder while the activity is not loaded). Returns, per reservation,
+   * whether its order may be written.
+   */
+  async reclaim(activity: Pick<StockActivity, 'id' | 'stockShards'>, reservations: ReservationRef[]): Promise<boolean[]> {
+    if (reservations.length === 0) return [];
+    const keys = this.keysFor(activity.id, activity.stockShards);
+    const args = reservations.flatMap((r) => [r.reservationId, r.userId, r.reservedAt]);
+    const flags = (await this.run('stockReclaim', [keys.meta, keys.holders, keys.reservations, ...keys.stock], args)) as number[];
+    return flags.map((flag) => flag === 1);
+  }
+
+  /**
+   * Reports reservations accepted and lost with Redis' data (report-lost.lua): each lands in the activity's lost
+   * hash and reads FAILED for its shopper, unless Redis knows it after all. Returns those reported.
+   */
+  async reportLost(activityId: number, reservations: LostReservation[]): Promise<number> {
+    if (reservations.length === 0) return 0;
+    const keys = this.keysFor(activityId, 1);
+    const args = reservations.flatMap((r) => [r.reservationId, r.userId, r.reservedAt]);
+    return Number(await this.run('stockReportLost', [keys.reservations, keys.last, keys.lost], args));
+  }
+
+  /** The reservations reported lost for the activity, oldest first. */
+  async lost(activityId: number): Promise<LostReservation[]> {
+    const raw = await this.redis.hgetall(this.keysFor(activityId, 1).lost);
+    return Object.entries(raw)
+      .map(([reservationId, value]) => {
+        const [userId, reservedAt] = value.split('|');
+        return { reservationId, userId, reservedAt: Number(reservedAt) };
+      })
+      .sort((a, b) => a.reservedAt - b.reservedAt);
   }
 
   /** Units reserved and not released (holders), for reconciliation and stats. */

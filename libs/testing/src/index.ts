@@ -3,3 +3,4 @@ export * from './schema-drift';
 export * from './http-contract';
 export * from './served-routes';
 export * from './state-counts';
+export * from './own-servers';
