@@ -27,11 +27,16 @@ export class PaymentRepository {
    * idempotency key is taken already (the caller then reads the payment that holds it).
    */
   async create(payment: NewPayment): Promise<PaymentRow | null> {
-    try {
-      return await this.db.payment.create({ data: { ...payment, status: 'PENDING', openOrderId: payment.orderId } });
-    } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return null;
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.payment.create({ data: { ...payment, status: 'PENDING', openOrderId: payment.orderId } });
+      } catch (error) {
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return null;
+        // Concurrent INSERTs of the same unique keys deadlock in InnoDB (each waits to upgrade the shared lock its
+        // duplicate check took): the victim is rolled back, and inserting again finds the winner's row (P2002).
+        if (attempt < 3 && isDeadlock(error)) continue;
+        throw error;
+      }
     }
   }
 
@@ -102,4 +107,10 @@ export class PaymentRepository {
     for (const group of groups) counts[group.status.toLowerCase() as keyof PaymentCounts] = group._count._all;
     return counts;
   }
+}
+
+/** Whether MySQL/MariaDB chose this statement as a deadlock's victim (Prisma's P2034, error 1213 underneath). */
+function isDeadlock(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034') return true;
+  return error instanceof Error && /deadlock/i.test(error.message);
 }
