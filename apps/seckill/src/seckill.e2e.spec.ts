@@ -6,6 +6,7 @@ import { ActivityCache, ActivityRepository } from '@seckill/activities';
 import { ActivityView } from '@seckill/contracts';
 import { SwitchesService } from '@seckill/flow-control';
 import { StockService } from '@seckill/stock';
+import { OrderWriter } from '@seckill/order-store';
 import { AppConfig, poolConfigFromUrl, REDIS } from '@seckill/platform';
 import { PurchaseTokens } from '@seckill/seckill';
 import {
@@ -229,6 +230,31 @@ describe('seckill purchase', () => {
     assert.equal(badId.status, 400);
     assert.equal(await stock(activity.id), 3);
     assert.equal(await stock(other.id), 3);
+  });
+
+  it("answers a retired activity's result and stock from MySQL, its keys gone from Redis", async () => {
+    const now = Date.now();
+    const activity = await createActivity({ stock: 4, startAt: now - 2 * 3600 * SECOND, endAt: now - 3600 * SECOND });
+    // The sale as the order service left it: one order for user 901, then the activity retired (snapshot in MySQL).
+    const orderId = 4_000_000n * 1024n + 901n;
+    await seckill.app.get(OrderWriter, { strict: false }).write({
+      id: orderId,
+      reservationId: 'r-901',
+      activityId: activity.id,
+      userId: 901n,
+      priceCents: 100,
+      createdAt: new Date(now - 3600 * SECOND),
+      expiresAt: new Date(now),
+    });
+    await seckill.app.get(ActivityRepository, { strict: false }).markRetired(activity.id, { remaining: 3, reserved: 1 }, new Date());
+    await seckill.app.get(ActivityCache, { strict: false }).changed(activity.id);
+    const result = (user: number) => call(`${seckill.url}/api/activities/${activity.id}/result`, { token: mintToken(base, user) });
+    await waitFor(async () => (await result(901)).body.status === 'CREATED', 3000, 'the retired result');
+    assert.deepEqual((await result(901)).body, { status: 'CREATED', reservationId: 'r-901', orderId: String(orderId) });
+    assert.deepEqual((await result(902)).body, { status: 'NONE' });
+    assert.equal(await stock(activity.id), 3);
+    const view = await call<ActivityView>(`${seckill.url}/api/activities/${activity.id}`);
+    assert.equal(view.body.status, 'ENDED');
   });
 
   it('answers unknown activity ids with 404 without a single MySQL query', async () => {

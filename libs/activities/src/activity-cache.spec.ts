@@ -49,12 +49,20 @@ describe('ActivityCache', () => {
     assert.equal(await cache.read(7), undefined);
     // A rebuild after the edit stores the new row.
     assert.equal(await cache.fill(7, record('new'), await cache.version(7), 60_000), true);
-    assert.deepEqual(await cache.read(7), { found: true, record: record('new') });
+    assert.deepEqual(await cache.read(7), { found: true, record: record('new'), fresh: true });
+  });
+
+  it('keeps an entry past its freshness, marked stale, for when it cannot be rebuilt', async () => {
+    const version = await cache.version(13);
+    assert.equal(await cache.fill(13, record('kept'), version, 1000, 5_000), true);
+    assert.deepEqual(await cache.read(13, 5_999), { found: true, record: record('kept'), fresh: true });
+    assert.deepEqual(await cache.read(13, 6_000), { found: true, record: record('kept'), fresh: false });
+    assert.ok((await redis.pttl(`${config.REDIS_KEY_PREFIX}{a:13}:catalog`)) > 1000, 'kept in Redis past its freshness');
   });
 
   it('remembers a known absence, and lets one rebuilder at a time hold the lock', async () => {
     assert.equal(await cache.fill(8, null, await cache.version(8), 60_000), true);
-    assert.deepEqual(await cache.read(8), { found: false });
+    assert.deepEqual(await cache.read(8), { found: false, fresh: true });
     const token = await cache.tryLock(8, 1000);
     assert.ok(token);
     assert.equal(await cache.tryLock(8, 1000), null);

@@ -7,8 +7,21 @@ import { ActivityRecord } from './activity-record';
 
 const FILL = readFileSync(join(__dirname, 'cache-fill.lua'), 'utf8');
 
-/** What the shared (Redis) level of the catalog holds for an id: the record, a known absence, or nothing. */
-export type CachedActivity = { found: true; record: ActivityRecord } | { found: false } | undefined;
+/**
+ * What the shared (Redis) level of the catalog holds for an id: the record or a known absence, and whether it is
+ * still fresh; undefined when it holds nothing. An entry outlives its freshness (STALE_KEEP_MS) so that it can be
+ * served while it cannot be rebuilt (MySQL unreachable) or while another instance rebuilds it.
+ */
+export type CachedActivity = ({ found: true; record: ActivityRecord } | { found: false }) & { fresh: boolean } | undefined;
+
+/** How long an entry is kept past its freshness, for an outage of MySQL: a day of sales without it. */
+export const STALE_KEEP_MS = 24 * 3600_000;
+
+/** The stored form: when the entry stops being fresh (ms since epoch), and the record (null: no such activity). */
+interface StoredEntry {
+  freshUntil: number;
+  record: ActivityRecord | null;
+}
 
 type FillCommand = (entry: string, version: string, expected: string, value: string, ttlMs: number) => Promise<number>;
 
@@ -48,20 +61,28 @@ export class ActivityCache {
     return this.keys.key('activities', 'changed');
   }
 
-  async read(id: number): Promise<CachedActivity> {
+  async read(id: number, now = Date.now()): Promise<CachedActivity> {
     const raw = await this.redis.get(this.entryKey(id));
     if (raw === null) return undefined;
-    return raw === 'null' ? { found: false } : { found: true, record: JSON.parse(raw) as ActivityRecord };
+    const entry = JSON.parse(raw) as Partial<StoredEntry>;
+    // Anything else was written by an older version of this code: a miss, rebuilt in the current form.
+    if (typeof entry.freshUntil !== 'number' || entry.record === undefined) return undefined;
+    const fresh = now < entry.freshUntil;
+    return entry.record === null ? { found: false, fresh } : { found: true, record: entry.record, fresh };
   }
 
   async version(id: number): Promise<string> {
     return (await this.redis.get(this.versionKey(id))) ?? '0';
   }
 
-  /** Stores a rebuilt entry (null = no such activity) unless it was edited since `version`. */
-  async fill(id: number, record: ActivityRecord | null, version: string, ttlMs: number): Promise<boolean> {
+  /**
+   * Stores a rebuilt entry (null = no such activity), fresh for `freshMs` and kept STALE_KEEP_MS longer, unless it was
+   * edited since `version`.
+   */
+  async fill(id: number, record: ActivityRecord | null, version: string, freshMs: number, now = Date.now()): Promise<boolean> {
     const fill = (this.redis as unknown as { activityCacheFill: FillCommand }).activityCacheFill;
-    const stored = await fill.call(this.redis, this.entryKey(id), this.versionKey(id), version, JSON.stringify(record), ttlMs);
+    const entry: StoredEntry = { freshUntil: now + freshMs, record };
+    const stored = await fill.call(this.redis, this.entryKey(id), this.versionKey(id), version, JSON.stringify(entry), freshMs + STALE_KEEP_MS);
     return stored === 1;
   }
 

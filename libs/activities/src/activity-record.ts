@@ -19,6 +19,21 @@ export interface ActivityRecord {
   staggerSeconds: number;
   maxParticipants: number;
   challengeDifficulty: number;
+  /**
+   * Set once the activity's hot state has left Redis (see ActivityRetirer): what Redis held then. Absent in copies
+   * cached before this field existed, which is the same as null.
+   */
+  retired?: RetiredStock | null;
+}
+
+/** The stock of an activity as Redis held it when its hot state was retired. */
+export interface RetiredStock {
+  /** ms since epoch */
+  at: number;
+  /** Units left. */
+  remaining: number;
+  /** Units held by reservations not released (ordered, not cancelled). */
+  reserved: number;
 }
 
 /** The front-door fields of a record: optional when creating an activity (all off by default). */
@@ -41,6 +56,10 @@ export function toRecord(row: Activity): ActivityRecord {
     staggerSeconds: row.staggerSeconds,
     maxParticipants: row.maxParticipants,
     challengeDifficulty: row.challengeDifficulty,
+    retired:
+      row.retiredAt === null
+        ? null
+        : { at: row.retiredAt.getTime(), remaining: row.finalRemaining ?? 0, reserved: row.finalReserved ?? 0 },
   };
 }
 

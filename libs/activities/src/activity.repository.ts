@@ -3,7 +3,7 @@ import { CORE_DB, PrismaClient } from '@seckill/platform';
 import { ActivityRecord, FrontDoorField, toRecord } from './activity-record';
 
 /** An activity to create: a record without its id, with Date times as MySQL takes them; the front door off unless set. */
-export type NewActivity = Omit<ActivityRecord, 'id' | 'startAt' | 'endAt' | FrontDoorField> &
+export type NewActivity = Omit<ActivityRecord, 'id' | 'startAt' | 'endAt' | 'retired' | FrontDoorField> &
   Partial<Pick<ActivityRecord, FrontDoorField>> & { startAt: Date; endAt: Date };
 
 export type ActivityChanges = Partial<Omit<NewActivity, 'description'>> & { description?: string };
@@ -50,6 +50,18 @@ export class ActivityRepository {
   async updateBeforeStart(id: number, changes: ActivityChanges, now: Date): Promise<ActivityRecord | null> {
     const { count } = await this.db.activity.updateMany({ where: { id, startAt: { gt: now } }, data: changes });
     return count === 1 ? this.findById(id) : null;
+  }
+
+  /**
+   * Records that the activity's hot state left Redis, with what Redis held then. Only the first call writes (the
+   * row is matched on retired_at IS NULL), so a retirement interrupted and run again keeps its first snapshot.
+   */
+  async markRetired(id: number, stock: { remaining: number; reserved: number }, at: Date): Promise<boolean> {
+    const { count } = await this.db.activity.updateMany({
+      where: { id, retiredAt: null },
+      data: { retiredAt: at, finalRemaining: stock.remaining, finalReserved: stock.reserved },
+    });
+    return count === 1;
   }
 
   /** Changes that are allowed at any time (title, description, the front-door settings). */

@@ -49,10 +49,11 @@ export class ReconciliationService {
   async reconcile(activityId: number): Promise<Reconciliation> {
     const activity = await this.activities.findById(activityId);
     if (!activity) throw new DomainError('NOT_FOUND', `no activity ${activityId}`);
+    // A retired activity's stock is what Redis held when its keys went (kept in MySQL).
     const [lost, remaining, reserved, orders, counts, payments, paymentCounts, settledOrders] = await Promise.all([
       this.stock.lost(activityId),
       this.stock.available(activity),
-      this.stock.holders(activityId),
+      activity.retired ? activity.retired.reserved : this.stock.holders(activityId),
       this.orders.countByActivity(activityId),
       this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
       this.payments.listByActivity(activityId),

@@ -52,6 +52,15 @@ export class OrderRepository {
     return rows[0] ?? null;
   }
 
+  /** A user's latest order of an activity, from the user's one table (null when none). */
+  async latestOfActivity(userId: bigint, activityId: number): Promise<OrderRow | null> {
+    const at = this.router.forUser(userId);
+    const rows = await this.db(at).$queryRaw<OrderRow[]>`
+      SELECT ${COLUMNS} FROM ${Prisma.raw(at.tableName)} WHERE user_id = ${userId} AND activity_id = ${activityId}
+      ORDER BY id DESC LIMIT 1`;
+    return rows[0] ?? null;
+  }
+
   /** One table, found from the id itself. */
   async findById(orderId: bigint): Promise<OrderRow | null> {
     const at = this.router.forOrderId(orderId);

@@ -7,6 +7,7 @@ import { OrderStoreModule, WorkerIdLease } from '@seckill/order-store';
 import { AppConfig, bullConnection, RedisKeys } from '@seckill/platform';
 import { StockModule } from '@seckill/stock';
 import { ActivityLookup } from './activity-lookup';
+import { ActivityRetirer } from './activity-retirer';
 import { OrderCancellationService } from './order-cancellation.service';
 import { OrderCreateProcessor } from './order-create.processor';
 import { OrderCreationService } from './order-creation.service';
@@ -14,6 +15,7 @@ import { OrderTimeoutProcessor } from './order-timeout.processor';
 import { OrdersController } from './orders.controller';
 import { OrdersMetrics } from './orders.metrics';
 import { OrdersService } from './orders.service';
+import { QueueShutdown } from './queue-shutdown';
 import { ReservationSweeper } from './reservation.sweeper';
 
 /**
@@ -42,8 +44,10 @@ import { ReservationSweeper } from './reservation.sweeper';
     OrderCreateProcessor,
     OrderTimeoutProcessor,
     ReservationSweeper,
+    ActivityRetirer,
     OrdersService,
+    QueueShutdown,
   ],
-  exports: [OrderCancellationService, ReservationSweeper],
+  exports: [OrderCancellationService, ReservationSweeper, ActivityRetirer],
 })
 export class OrdersModule {}

@@ -1,10 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { activityOfBatchJob, ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, QUEUES } from '@seckill/contracts';
+import { ORDER_CREATE_JOB_OPTIONS, OrderCreateJob, QUEUES } from '@seckill/contracts';
 import { OrderRepository } from '@seckill/order-store';
 import { AppConfig, MetricsService } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
+import { activitiesWithPendingBatches } from './pending-batches';
 
 /**
  * The safety net of "every 202 becomes an order": finds reservations still QUEUED long after they were made and
@@ -57,7 +58,7 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
   }
 
   private async sweepOnce(): Promise<number> {
-    const busy = await this.activitiesWithPendingBatches();
+    const busy = await activitiesWithPendingBatches(this.queue);
     const olderThan = Date.now() - this.config.ORDER_SWEEP_AFTER_MS;
     let repaired = 0;
     for (const activityId of await this.stock.liveActivities()) {
@@ -89,16 +90,5 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
     }
     if (repaired > 0) this.logger.warn(`sweeper repaired ${repaired} reservation(s)`);
     return repaired;
-  }
-
-  /** Activities with an order-create batch not finished yet, read from the job ids alone (no job is loaded). */
-  private async activitiesWithPendingBatches(): Promise<Set<number>> {
-    const ids = await this.queue.getRanges(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'], 0, -1);
-    const activities = new Set<number>();
-    for (const id of ids) {
-      const activityId = activityOfBatchJob(id);
-      if (activityId !== undefined) activities.add(activityId);
-    }
-    return activities;
   }
 }

@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 export * from './config/app-config';
 export * from './config/load-config';
+export * from './config/redact';
+export * from './config/unsafe-secrets';
 export * from './config/config.module';
 export * from './errors/domain-error';
 export * from './errors/error-mapper';
+export * from './errors/dependency-errors';
 export * from './errors/all-exceptions.filter';
 export * from './errors/validation';
 export * from './logging/pino-logger';

@@ -18,17 +18,24 @@ export interface PlatformOptions {
   service: ServiceName;
   /** Which dependencies this service needs; readiness fails while one is unreachable. */
   needs: { database?: boolean; redis?: boolean };
+  /**
+   * Dependencies the service keeps serving without (the seckill service sells from Redis through a MySQL outage):
+   * their readiness checks are reported, but do not make the service unready.
+   */
+  servesWithout?: Array<'database'>;
   /** A configuration to use instead of process.env (tests). */
   config?: AppConfig;
 }
 
 /** The name of the running service, for logs and metrics. */
 export const SERVICE_NAME = Symbol('SERVICE_NAME');
+const PLATFORM_OPTIONS = Symbol('PLATFORM_OPTIONS');
 
 @Injectable()
 class ReadinessChecks implements OnModuleInit {
   constructor(
     private readonly health: HealthService,
+    @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions,
     @Optional() @Inject(REDIS) private readonly redis?: Redis,
     @Optional() @Inject(CORE_DB) private readonly core?: PrismaClient,
     @Optional() @Inject(ORDER_SHARD_DBS) private readonly shards?: PrismaClient[],
@@ -37,9 +44,12 @@ class ReadinessChecks implements OnModuleInit {
   onModuleInit(): void {
     const redis = this.redis;
     if (redis) this.health.register('redis', () => redis.ping());
+    const critical = !(this.options.servesWithout ?? []).includes('database');
     const core = this.core;
-    if (core) this.health.register('mysql', () => core.$queryRaw`SELECT 1`);
-    this.shards?.forEach((shard, index) => this.health.register(`mysql-order-shard-${index}`, () => shard.$queryRaw`SELECT 1`));
+    if (core) this.health.register('mysql', () => core.$queryRaw`SELECT 1`, { critical });
+    this.shards?.forEach((shard, index) =>
+      this.health.register(`mysql-order-shard-${index}`, () => shard.$queryRaw`SELECT 1`, { critical }),
+    );
   }
 }
 
@@ -61,6 +71,7 @@ export class PlatformModule {
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: SERVICE_NAME, useValue: options.service },
+        { provide: PLATFORM_OPTIONS, useValue: options },
         MetricsService,
         LiveStats,
         HealthService,

@@ -6,7 +6,11 @@ import { ReadDegradation } from './read-degradation';
 import { SoldOutRegistry } from './sold-out.registry';
 import { StockSnapshot } from './stock-snapshot';
 
-/** Read side of the catalog: activities with what is left of their stock. */
+/**
+ * Read side of the catalog: activities with what is left of their stock. While Redis is unreachable, the stock
+ * last read from it is shown (StockSnapshot keeps it; it changes only by purchases, which need Redis too); an
+ * activity whose stock this instance never read is 503 BUSY then.
+ */
 @Injectable()
 export class CatalogQueries {
   constructor(

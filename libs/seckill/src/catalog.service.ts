@@ -1,7 +1,7 @@
-import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { BloomFilter } from 'bloom-filters';
-import { ActivityCache, ActivityRecord, ActivityRepository } from '@seckill/activities';
-import { AppConfig, DomainError } from '@seckill/platform';
+import { ActivityCache, ActivityRecord, ActivityRepository, CachedActivity } from '@seckill/activities';
+import { AppConfig, DomainError, isDependencyUnavailable } from '@seckill/platform';
 import { ChannelSubscriber } from './channel-subscriber';
 import { SeckillMetrics } from './seckill.metrics';
 
@@ -31,9 +31,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *   lock lets one rebuild while the others wait for its result, so an expiring hot key costs one MySQL query.
  * - Edits bump a version before dropping the shared entry and refills are conditional on it (ActivityCache.fill),
  *   so a rebuild that read the old row cannot write it back; the change channel drops local entries everywhere.
+ * - An expired entry is served while it is refreshed (stale while revalidate): no request waits for a refresh, and
+ *   an entry that cannot be refreshed goes on being served, in memory while Redis is unreachable, from Redis (which
+ *   keeps entries a day past their freshness) while MySQL is. Only an id this instance has never seen waits; with
+ *   Redis unreachable it is read from MySQL directly, one query per id at a time in this instance.
  */
 @Injectable()
 export class CatalogService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(CatalogService.name);
   private readonly local = new Map<number, LocalEntry<ActivityRecord | null>>();
   private readonly inflight = new Map<number, Promise<ActivityRecord | null>>();
   private list: LocalEntry<ActivityRecord[]> | undefined;
@@ -51,8 +56,13 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.subscriber.on(this.cache.changesChannel, (message) => this.onChanged(Number(message)));
-    // The id set in Redis is the bloom filter's source; seed it from MySQL in case Redis lost it.
-    await this.cache.addIds(await this.repository.allIds());
+    // The id set in Redis is the bloom filter's source; seed it from MySQL in case Redis lost it. Without MySQL
+    // (an outage) the set in Redis is used as it is: the service sells without MySQL, and starts without it too.
+    try {
+      await this.cache.addIds(await this.repository.allIds());
+    } catch (error) {
+      this.logger.warn(`activity ids not read from MySQL, using those in Redis: ${(error as Error).message}`);
+    }
     await this.rebuildBloom();
     this.bloomTimer = setInterval(() => void this.rebuildBloom().catch(() => undefined), BLOOM_REBUILD_MS);
     this.bloomTimer.unref();
@@ -92,16 +102,16 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
       this.metrics.catalogReads.inc({ level: 'memory' });
       return entry.value;
     }
-    if (!this.bloom.has(String(id))) {
+    if (!entry && !this.bloom.has(String(id))) {
       this.metrics.bloomRejections.inc();
       return null;
     }
-    let pending = this.inflight.get(id);
-    if (!pending) {
-      pending = this.loadShared(id).finally(() => this.inflight.delete(id));
-      this.inflight.set(id, pending);
-    }
-    return pending;
+    const refreshed = this.refresh(id);
+    if (!entry) return refreshed;
+    // Expired: served as it is while one refresh runs (its failure is the next reader's concern, not this one's).
+    refreshed.catch(() => undefined);
+    this.metrics.catalogReads.inc({ level: 'stale' });
+    return entry.value;
   }
 
   /**
@@ -147,25 +157,64 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
     return record;
   }
 
+  /** One refresh per id at a time in this instance. */
+  private refresh(id: number): Promise<ActivityRecord | null> {
+    let pending = this.inflight.get(id);
+    if (!pending) {
+      pending = this.loadShared(id).finally(() => this.inflight.delete(id));
+      this.inflight.set(id, pending);
+    }
+    return pending;
+  }
+
   private async loadShared(id: number): Promise<ActivityRecord | null> {
     const deadline = Date.now() + LOCK_TTL_MS;
     for (;;) {
-      const cached = await this.cache.read(id);
-      if (cached) {
-        this.metrics.catalogReads.inc({ level: 'redis' });
-        return this.remember(id, cached.found ? cached.record : null);
+      let cached: CachedActivity;
+      let lock: string | null;
+      try {
+        cached = await this.cache.read(id);
+        if (cached?.fresh) {
+          this.metrics.catalogReads.inc({ level: 'redis' });
+          return this.remember(id, cached.found ? cached.record : null);
+        }
+        lock = await this.cache.tryLock(id, LOCK_TTL_MS);
+      } catch (error) {
+        if (!isDependencyUnavailable(error)) throw error;
+        // Redis unreachable: no shared entry and no lock; MySQL directly.
+        this.metrics.catalogReads.inc({ level: 'mysql' });
+        return this.remember(id, await this.repository.findById(id));
       }
-      const lock = await this.cache.tryLock(id, LOCK_TTL_MS);
+      const stale = cached === undefined ? undefined : cached.found ? cached.record : null;
       if (lock) {
         try {
+          // The previous holder may have filled the entry between our read and our lock.
+          const filled = await this.cache.read(id);
+          if (filled?.fresh) {
+            this.metrics.catalogReads.inc({ level: 'redis' });
+            return this.remember(id, filled.found ? filled.record : null);
+          }
           const version = await this.cache.version(id);
-          const record = await this.repository.findById(id);
+          let record: ActivityRecord | null;
+          try {
+            record = await this.repository.findById(id);
+          } catch (error) {
+            // MySQL unreachable: the shared entry, however old, is the best there is.
+            if (stale === undefined || !isDependencyUnavailable(error)) throw error;
+            this.metrics.catalogReads.inc({ level: 'stale' });
+            return this.remember(id, stale);
+          }
           this.metrics.catalogReads.inc({ level: 'mysql' });
           await this.cache.fill(id, record, version, jitter(this.config.CATALOG_SHARED_TTL_MS));
           return this.remember(id, record);
         } finally {
-          await this.cache.unlock(id, lock);
+          await this.cache.unlock(id, lock).catch(() => undefined);
         }
+      }
+      if (stale !== undefined) {
+        // Another instance is rebuilding it: its old value meanwhile, rather than a wait.
+        this.metrics.catalogReads.inc({ level: 'stale' });
+        return this.remember(id, stale);
       }
       if (Date.now() > deadline) {
         // The lock holder is stuck: read MySQL ourselves rather than fail the request.
@@ -176,9 +225,13 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Every activity, newest start first; rebuilt from MySQL at most once per local TTL per instance. */
+  /**
+   * Every activity, newest start first; rebuilt from MySQL at most once per local TTL per instance. An expired list
+   * is served while it is rebuilt, and for as long as MySQL cannot give a new one.
+   */
   async all(): Promise<ActivityRecord[]> {
-    if (this.list && this.list.expiresAt > Date.now()) return this.list.value;
+    const list = this.list;
+    if (list && list.expiresAt > Date.now()) return list.value;
     if (!this.listInflight) {
       this.listInflight = this.repository
         .findAll()
@@ -188,6 +241,8 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
         })
         .finally(() => (this.listInflight = undefined));
     }
-    return this.listInflight;
+    if (!list) return this.listInflight;
+    this.listInflight.catch(() => undefined);
+    return list.value;
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { REDIS } from '@seckill/platform';
+import { backgroundConnection, REDIS } from '@seckill/platform';
 
 type Handler = (message: string) => void;
 
@@ -12,7 +12,7 @@ export class ChannelSubscriber implements OnApplicationShutdown {
   private readonly handlers = new Map<string, Handler[]>();
 
   constructor(@Inject(REDIS) redis: Redis) {
-    this.subscriber = redis.duplicate();
+    this.subscriber = backgroundConnection(redis);
     this.subscriber.on('error', (error: Error) => this.logger.warn(`subscriber: ${error.message}`));
     this.subscriber.on('message', (channel: string, message: string) => {
       for (const handler of this.handlers.get(channel) ?? []) handler(message);

@@ -4,11 +4,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { OrderCreateJob, orderCreateJobs, ReservationRef } from '@seckill/contracts';
-import { MetricsService, ORDER_CREATE_QUEUE, REDIS } from '@seckill/platform';
-import { StockService } from '@seckill/stock';
+import { backgroundConnection, MetricsService, ORDER_CREATE_QUEUE, REDIS } from '@seckill/platform';
+import { RELAY_GROUP as GROUP, StockService } from '@seckill/stock';
 import { SeckillMetrics } from './seckill.metrics';
 
-const GROUP = 'relay';
 const BATCH = 1000;
 const BLOCK_MS = 1000;
 /** Entries a relay took but never acknowledged (it died) are taken over after this long. */
@@ -40,8 +39,8 @@ export class OrderRelay implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly metrics: SeckillMetrics,
     registry: MetricsService,
   ) {
-    // XREADGROUP BLOCK holds its connection: give it its own.
-    this.reader = redis.duplicate();
+    // XREADGROUP BLOCK holds its connection (and outlasts the request path's command timeout): give it its own.
+    this.reader = backgroundConnection(redis);
     this.reader.on('error', () => undefined);
     registry.gauge('seckill_relay_backlog', 'Reservations in the live activities\' streams not yet handed to the order queue', [], async (gauge) => {
       gauge.set(await this.backlog());
@@ -81,8 +80,10 @@ export class OrderRelay implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** One pass: claims abandoned entries now and then, reads new ones, enqueues and acknowledges them. */
   async relayOnce(): Promise<number> {
+    // Live activities only: a retired activity leaves the set, and its stream is read no more.
     const ids = await this.redis.smembers(this.stock.liveKey);
     const streams = ids.map((id) => this.stock.keysFor(Number(id), 1).stream);
+    for (const known of this.groups) if (!streams.includes(known)) this.groups.delete(known);
     if (streams.length === 0) return 0;
     for (const stream of streams) await this.ensureGroup(stream);
 

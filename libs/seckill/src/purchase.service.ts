@@ -4,6 +4,7 @@ import { ActivityRecord } from '@seckill/activities';
 import { ReservationResult } from '@seckill/contracts';
 import { IpMatcher, KeyedRateLimiter, shouldShed, SwitchesService, TokenBucket } from '@seckill/flow-control';
 import { AppConfig, DomainError, Principal } from '@seckill/platform';
+import { OrderRepository } from '@seckill/order-store';
 import { HotStateService, ReserveOutcome, StockService } from '@seckill/stock';
 import { CatalogService } from './catalog.service';
 import { ChallengeAnswer, FrontDoorService, hasFrontDoor } from './front-door.service';
@@ -39,6 +40,7 @@ export class PurchaseService {
     private readonly frontDoor: FrontDoorService,
     private readonly hotState: HotStateService,
     private readonly journal: ReservationJournal,
+    private readonly orders: OrderRepository,
   ) {
     this.tokens = new PurchaseTokens(config.JWT_SECRET, config.PURCHASE_TOKEN_TTL_SECONDS);
     const ip = config.RATE_LIMIT_PER_IP_PER_SECOND;
@@ -70,8 +72,16 @@ export class PurchaseService {
   }
 
   async result(activityId: number, principal: Principal): Promise<ReservationResult> {
-    await this.catalog.get(activityId);
-    return this.stock.result(activityId, principal.userId);
+    const activity = await this.catalog.get(activityId);
+    if (!activity.retired) return this.stock.result(activityId, principal.userId);
+    // Retired: the reservations left Redis with every order final, so the user's latest order says it all.
+    const order = await this.orders.latestOfActivity(BigInt(principal.userId), activityId);
+    if (!order) return { status: 'NONE' };
+    return {
+      status: order.status === 'CANCELLED' ? 'CANCELLED' : 'CREATED',
+      reservationId: order.reservation_id,
+      orderId: String(order.id),
+    };
   }
 
   private async reserve(activityId: number, principal: Principal, token: string, ip: string): Promise<string> {

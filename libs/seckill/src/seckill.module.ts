@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ActivitiesModule } from '@seckill/activities';
 import { SwitchesModule } from '@seckill/flow-control';
 import { FrontDoorModule } from '@seckill/front-door';
+import { OrderStoreModule } from '@seckill/order-store';
 import { HotStateModule, StockModule } from '@seckill/stock';
 import { ActivitiesController } from './activities.controller';
 import { ClientConfigController } from './client-config.controller';
@@ -25,7 +26,7 @@ import { StockSnapshot } from './stock-snapshot';
  * challenge, client config), purchase tokens, purchases, results, relay to the order queue.
  */
 @Module({
-  imports: [ActivitiesModule, StockModule, HotStateModule, SwitchesModule, FrontDoorModule],
+  imports: [ActivitiesModule, StockModule, HotStateModule, SwitchesModule, FrontDoorModule, OrderStoreModule],
   controllers: [ActivitiesController, ClientConfigController],
   providers: [
     SeckillMetrics,

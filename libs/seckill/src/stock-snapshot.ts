@@ -38,8 +38,12 @@ export class StockSnapshot implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
-  /** Units a shopper can still buy, at most ~100 ms old: Redis's count, or the whole stock while not loaded. */
-  async available(record: Pick<ActivityRecord, 'id' | 'stock' | 'stockShards'>): Promise<number> {
+  /**
+   * Units a shopper can still buy, at most ~100 ms old: Redis's count, or the whole stock while not loaded; for an
+   * activity whose hot state was retired from Redis, what Redis held then.
+   */
+  async available(record: Pick<ActivityRecord, 'id' | 'stock' | 'stockShards' | 'retired'>): Promise<number> {
+    if (record.retired) return record.retired.remaining;
     let snapshot = this.snapshots.get(record.id);
     if (!snapshot || snapshot.shards !== record.stockShards) snapshot = await this.load(record.id, record.stockShards);
     snapshot.readAt = Date.now();

@@ -1,5 +1,8 @@
 import { RedisKeys } from '@seckill/platform';
 
+/** The consumer group of the relays that move reservations from an activity's stream to the order queue. */
+export const RELAY_GROUP = 'relay';
+
 /** The Redis keys of one activity's stock; all share the activity's hash tag (one Redis Cluster slot). */
 export class StockKeys {
   readonly meta: string;
@@ -26,6 +29,14 @@ export class StockKeys {
     this.lost = `${base}:lost`;
     this.stock = Array.from({ length: shards }, (_, index) => `${base}:stock:${index}`);
     this.ratePrefix = `${base}:rate:`;
+  }
+
+  /**
+   * Every key of the activity's hot state (the rate windows expire by themselves; the catalog's entries belong to
+   * the catalog).
+   */
+  get all(): string[] {
+    return [this.meta, this.holders, this.reservations, this.last, this.stream, ...this.stock];
   }
 
   /** The fixed one-second window of the activity's rate limit. */

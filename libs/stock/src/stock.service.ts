@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { ReservationRef, ReservationResult, ReservationStatus } from '@seckill/contracts';
 import { REDIS, RedisKeys } from '@seckill/platform';
-import { StockKeys } from './stock-keys';
+import { RELAY_GROUP, StockKeys } from './stock-keys';
 
 const script = (name: string) => readFileSync(join(__dirname, `${name}.lua`), 'utf8');
 const SCRIPTS = {
@@ -178,8 +178,12 @@ export class StockService {
     return values.reduce((sum, value) => sum + Number(value ?? 0), 0);
   }
 
-  /** Units a shopper can still buy: what Redis holds, or the whole stock while the activity is not loaded yet. */
-  async available(activity: Pick<StockActivity, 'id' | 'stock' | 'stockShards'>): Promise<number> {
+  /**
+   * Units a shopper can still buy: what Redis holds, the whole stock while the activity is not loaded yet, or what
+   * Redis held when the activity was retired (its keys are gone then).
+   */
+  async available(activity: Pick<StockActivity, 'id' | 'stock' | 'stockShards'> & { retired?: { remaining: number } | null }): Promise<number> {
+    if (activity.retired) return activity.retired.remaining;
     return (await this.remaining(activity.id, activity.stockShards)) ?? activity.stock;
   }
 
@@ -333,6 +337,42 @@ export class StockService {
         return { reservationId, userId, reservedAt: Number(reservedAt) };
       })
       .sort((a, b) => a.reservedAt - b.reservedAt);
+  }
+
+  /**
+   * Why the activity's hot state cannot be retired yet, or null when it can: entries in its stream not yet handed
+   * to the order queue (or handed but not acknowledged), or reservations whose order is not final in Redis (QUEUED:
+   * on their way; FAILED: waiting for an operator to retry their job). Reads the reservations with HSCAN.
+   */
+  async retirementBlocker(activityId: number): Promise<string | null> {
+    const keys = this.keysFor(activityId, 1);
+    if ((await this.redis.xlen(keys.stream)) > 0) return 'reservations in its stream not yet relayed';
+    try {
+      const [pending] = (await this.redis.xpending(keys.stream, RELAY_GROUP)) as [number, ...unknown[]];
+      if (Number(pending) > 0) return 'relayed reservations not yet acknowledged';
+    } catch (error) {
+      // No stream or no group: nothing was ever relayed, so nothing is pending.
+      if (!/NOGROUP|no such key/i.test((error as Error).message)) throw error;
+    }
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(keys.reservations, cursor, 'COUNT', 1000);
+      cursor = next;
+      for (let i = 1; i < flat.length; i += 2) {
+        const status = flat[i].slice(0, flat[i].indexOf('|'));
+        if (status === 'QUEUED' || status === 'FAILED') return `reservation ${flat[i - 1]} is ${status}`;
+      }
+    } while (cursor !== '0');
+    return null;
+  }
+
+  /**
+   * Removes an activity's hot state: first from the live set (the relay and the sweeper stop looking at it), then
+   * its keys. The caller has kept what reconciliation needs (see retirementBlocker, ActivityRepository.markRetired).
+   */
+  async retire(activityId: number, shards: number): Promise<void> {
+    await this.redis.srem(this.liveKey, String(activityId));
+    await this.redis.unlink(...this.keysFor(activityId, shards).all);
   }
 
   /** Units reserved and not released (holders), for reconciliation and stats. */

@@ -4,3 +4,4 @@ export * from './http-contract';
 export * from './served-routes';
 export * from './state-counts';
 export * from './own-servers';
+export * from './cuttable-proxy';

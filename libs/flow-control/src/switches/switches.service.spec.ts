@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { NestFactory } from '@nestjs/core';
 import { Logger, Module } from '@nestjs/common';
 import Redis from 'ioredis';
-import { DomainError, PlatformModule, RedisKeys, redisOptions } from '@seckill/platform';
+import { DomainError, PlatformModule, RedisKeys, redisOptions, whenReady } from '@seckill/platform';
 import { createTestConfig, deleteRedisPrefix } from '@seckill/testing';
 import { SwitchesModule } from './switches.module';
 import { defaultSwitchValues } from './switches';
@@ -32,6 +32,7 @@ describe('SwitchesService (real Redis)', () => {
   async function startInstance(): Promise<SwitchesService> {
     const redis = new Redis(config.REDIS_URL, redisOptions());
     connections.push(redis);
+    assert.ok(await whenReady(redis, 5000), 'Redis is reachable');
     const service = new SwitchesService(redis, keys);
     services.push(service);
     await service.onModuleInit();

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { DomainError, REDIS, RedisKeys } from '@seckill/platform';
+import { backgroundConnection, DomainError, REDIS, RedisKeys } from '@seckill/platform';
 import {
   SWITCH_NAMES,
   SwitchName,
@@ -40,7 +40,7 @@ export class SwitchesService implements OnModuleInit, OnApplicationShutdown {
 
   /** Subscribes to changes and loads the stored values; Redis being down leaves the defaults until it is back. */
   async onModuleInit(): Promise<void> {
-    const subscriber = this.redis.duplicate();
+    const subscriber = backgroundConnection(this.redis);
     this.subscriber = subscriber;
     subscriber.on('error', (error: Error) => this.warnOnce(`subscriber: ${error.message}`));
     subscriber.on('message', (channel: string) => {

@@ -77,6 +77,10 @@ export class AppConfig {
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
+  /** A Redis command not answered within this long fails (503 BUSY on the request path), rather than hang. */
+  @Type(() => Number) @IsInt() @Min(50) @Max(60_000)
+  REDIS_COMMAND_TIMEOUT_MS = 1000;
+
   /** Prefix of every Redis key and BullMQ queue of this deployment (tests use their own). */
   @Matches(/^[A-Za-z0-9:_-]{1,32}$/, { message: 'REDIS_KEY_PREFIX must be 1-32 of [A-Za-z0-9:_-]' })
   REDIS_KEY_PREFIX = 'sk:';
@@ -279,6 +283,14 @@ export class AppConfig {
   /** How often the admin service reconciles the running activities (and exports the mismatch count). */
   @Type(() => Number) @IsInt() @Min(1000)
   RECONCILIATION_INTERVAL_MS = 60000;
+
+  /** How often the order service looks for activities whose hot state in Redis can be retired. */
+  @Type(() => Number) @IsInt() @Min(100)
+  ACTIVITY_RETIRE_INTERVAL_MS = 60_000;
+
+  /** An activity is retired this long after its end plus its payment window at the earliest (and once every order is final). */
+  @Type(() => Number) @IsInt() @Min(0)
+  ACTIVITY_RETIRE_AFTER_MS = 600_000;
 
   static readonly DEV_JWT_SECRET = DEV_JWT_SECRET;
 }

@@ -1,6 +1,8 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppConfig } from './app-config';
+import { printableValue } from './redact';
+import { unsafeSecrets } from './unsafe-secrets';
 
 /** Thrown at boot when a configuration variable is invalid; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -20,13 +22,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false });
+  // The value given is shown to help find the typo, except a secret's (which would land in logs) and the password
+  // in a URL.
   const problems = errors.map((error) => {
-    const given = JSON.stringify(String(raw[error.property] ?? ''));
+    const given = printableValue(error.property, raw[error.property]);
     return `${error.property}=${given}: ${Object.values(error.constraints ?? {}).join('; ')}`;
   });
-  if (config.NODE_ENV === 'production' && config.JWT_SECRET === AppConfig.DEV_JWT_SECRET) {
-    problems.push('JWT_SECRET: the development default must not be used in production');
-  }
+  if (config.NODE_ENV === 'production') problems.push(...unsafeSecrets(config));
   if (1024 % (config.ORDER_SHARD_URLS.length * config.ORDER_SHARD_TABLES) !== 0) {
     problems.push('ORDER_SHARD_URLS × ORDER_SHARD_TABLES must divide 1024 (the shard gene carried by order ids)');
   }

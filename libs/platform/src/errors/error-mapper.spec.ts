@@ -38,6 +38,32 @@ describe('mapError', () => {
     assert.equal(mapped.unexpected, true);
   });
 
+  it('answers a dependency that is unreachable with 503 BUSY and Retry-After, never 500', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+    const prismaPoolTimeout = Object.assign(new Error('Raw query failed. Code: `45028`.'), {
+      name: 'PrismaClientKnownRequestError',
+      code: 'P2010',
+      meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { originalCode: '45028', code: 45028, kind: 'mysql' } } },
+    });
+    const cases = [
+      refused,
+      new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+      new Error('Command timed out'),
+      Object.assign(new Error('Reached the max retries per request limit (which is 1).'), { name: 'MaxRetriesPerRequestError' }),
+      Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' }),
+      prismaPoolTimeout,
+      new Error('wrapped', { cause: refused }),
+    ];
+    for (const error of cases) {
+      const mapped = mapError(error);
+      assert.equal(mapped.status, 503, error.message);
+      assert.equal(mapped.body.code, 'BUSY');
+      assert.deepEqual(mapped.headers, { 'retry-after': '1' });
+      assert.equal(mapped.body.message.includes('6379'), false);
+    }
+    assert.equal(mapError(Object.assign(new Error('WRONGTYPE Operation against a key'), { name: 'ReplyError' })).status, 500);
+  });
+
   it('captures no stack for domain errors, which are expected outcomes', () => {
     const error = new DomainError('SOLD_OUT', 'sold out');
     assert.equal(error.name, 'DomainError');

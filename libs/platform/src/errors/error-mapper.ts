@@ -1,6 +1,10 @@
 import { HttpException } from '@nestjs/common';
 import { ERROR_CODES, ErrorBody, ErrorCode } from '@seckill/contracts';
+import { isDependencyUnavailable } from './dependency-errors';
 import { DomainError } from './domain-error';
+
+/** The answer to a request a dependency could not serve (see isDependencyUnavailable). */
+const DEPENDENCY_UNAVAILABLE = 'a service this depends on is unavailable for a moment; retry shortly';
 
 export interface MappedError {
   status: number;
@@ -49,8 +53,8 @@ function messageOf(exception: HttpException): string {
 /**
  * Maps anything thrown while serving a request to the API's error body. Domain errors keep their code; Nest's
  * own errors, and Fastify's (which Nest hands on as HttpException with Fastify's status and message: malformed
- * JSON, body too large, unsupported media type), get the nearest contract code; anything else is a 500 whose
- * body says nothing about its cause.
+ * JSON, body too large, unsupported media type), get the nearest contract code; a dependency that is unreachable
+ * (Redis, MySQL) is 503 BUSY with Retry-After; anything else is a 500 whose body says nothing about its cause.
  */
 export function mapError(error: unknown): MappedError {
   if (error instanceof DomainError) {
@@ -69,6 +73,10 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof HttpException && error.getStatus() >= 400 && error.getStatus() < 500) {
     // Any other client error Nest or Fastify raises (e.g. 408, 414, 431): the request is at fault.
     return { status: 400, body: body('VALIDATION_FAILED', messageOf(error)), headers: {}, unexpected: false };
+  }
+  if (isDependencyUnavailable(error)) {
+    // Expected in an outage, and logged once by the connection itself rather than per request.
+    return { status: 503, body: body('BUSY', DEPENDENCY_UNAVAILABLE), headers: headersFor(503), unexpected: false };
   }
   return { status: 500, body: body('INTERNAL', 'internal error'), headers: {}, unexpected: true };
 }

@@ -9,13 +9,19 @@ export interface Readiness {
 
 const CHECK_TIMEOUT_MS = 1000;
 
-/** Readiness: every dependency this service registered answers within a second. */
+/**
+ * Readiness: every dependency this service registered answers within a second. A check registered as not critical
+ * is reported but does not make the service unready (a dependency it keeps serving without).
+ */
 @Injectable()
 export class HealthService {
   private readonly checks = new Map<string, HealthCheck>();
+  private readonly optional = new Set<string>();
 
-  register(name: string, check: HealthCheck): void {
+  register(name: string, check: HealthCheck, options: { critical?: boolean } = {}): void {
     this.checks.set(name, check);
+    if (options.critical === false) this.optional.add(name);
+    else this.optional.delete(name);
   }
 
   async readiness(): Promise<Readiness> {
@@ -36,6 +42,6 @@ export class HealthService {
       }),
     );
     const checks = Object.fromEntries(entries);
-    return { ready: entries.every(([, state]) => state === 'up'), checks };
+    return { ready: entries.every(([name, state]) => state === 'up' || this.optional.has(name)), checks };
   }
 }

@@ -1,9 +1,11 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import type Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { QUEUES } from '@seckill/contracts';
 import { AppConfig } from '../config/app-config';
 import { RedisKeys } from '../redis/redis-keys';
+import { REDIS } from '../redis/redis.module';
 
 /** Injection tokens of the BullMQ queues, for producers and for stats. */
 export const ORDER_CREATE_QUEUE = Symbol('ORDER_CREATE_QUEUE');
@@ -31,9 +33,14 @@ class QueueCloser implements OnApplicationShutdown {
   constructor(
     @Inject(ORDER_CREATE_QUEUE) private readonly create: Queue,
     @Inject(ORDER_TIMEOUT_QUEUE) private readonly timeout: Queue,
+    @Optional() @Inject(REDIS) private readonly redis?: Redis,
   ) {}
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.create.close(), this.timeout.close()]);
+    // A graceful close QUITs, which waits for an unreachable Redis to come back: drop the connections instead.
+    const queues = [this.create, this.timeout];
+    const redisDown = this.redis !== undefined && this.redis.status !== 'ready';
+    if (redisDown) await Promise.allSettled(queues.map(dropQueueConnection));
+    await Promise.allSettled(queues.map((queue) => queue.close()));
   }
 }
 
@@ -61,4 +68,14 @@ export class QueueModule {
       exports: [ORDER_CREATE_QUEUE, ORDER_TIMEOUT_QUEUE],
     };
   }
+}
+
+/**
+ * Drops a BullMQ queue's connection at once, for a shutdown while Redis is unreachable (Queue.close() QUITs, which
+ * waits for Redis to come back; Queue.disconnect() waits for an 'end' event a connection that is already down never
+ * emits). A close() afterwards finds the connection ended and returns.
+ */
+export async function dropQueueConnection(queue: Queue): Promise<void> {
+  const client = await Promise.race([queue.client, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100).unref())]);
+  client?.disconnect();
 }
