@@ -1,46 +1,70 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import Redis from 'ioredis';
+import * as mariadb from 'mariadb';
 import { AppConfig, RedisKeys } from '@seckill/platform';
 import { StockKeys } from '@seckill/stock';
 import { call, createTestConfig, createTestDatabases, dropTestResources, mintToken } from '@seckill/testing';
 import { intFromEnv } from './lib/env';
 import { LoadResult, runLoad } from './lib/load';
 import { counts, fixed, table, thousands } from './lib/markdown';
-import { Child, cpuSecondsOf, forkListening, freePort, sleep, startNode, stopChild, waitReady } from './lib/processes';
+import {
+  Child,
+  cpuSecondsOf,
+  forkListening,
+  freePort,
+  machineBusySeconds,
+  pidOf,
+  sleep,
+  startNode,
+  stopChild,
+  waitReady,
+} from './lib/processes';
 import { PurchasePool, UserMinter } from './lib/purchase-pool';
 
 /**
- * `npm run bench:seckill`: requests/s and p50/p99 latency of
- *   (a) a bare fastify@5 handler (baseline),
- *   (b) POST /api/activities/:id/purchase while stock lasts (stock 10,000,000, a fresh user per request),
- *   (c) the same endpoint after sell-out (stock 1, sold; fresh users get 410 SOLD_OUT from the in-memory flag),
- * with (b) and (c) as a ratio of (a) beside their targets, and the no-oversell invariants checked after (b) and
- * (c). Every server runs in a child process; autocannon runs here. Prints a markdown report and writes it to
- * loadtest/reports/seckill-<date>.md. Exit code 1 when an invariant fails or the run breaks; missed throughput
- * targets are reported, not failed (this is a benchmark, not a test).
+ * `npm run bench:seckill`: requests/s, latency and CPU of the purchase path and the catalog read against baselines
+ * that get the very same requests, in one run, each scenario with its ratio:
+ *   POST /api/activities/:id/purchase, `Authorization: Bearer <access token>`, `{"token": <purchase token>}`, one
+ *   synthetic user per request (same headers and body size everywhere):
+ *     raw node:http · bare Fastify · purchase while stock lasts · purchase after sell-out · the straight-to-database
+ *     seckill (UPDATE … stock > 0 + INSERT in one transaction, db-seckill-server.ts);
+ *   GET /api/activities/:id: raw node:http · bare Fastify (both answering the catalog's own bytes) · the catalog read.
+ * Beside every figure: the server's CPU (cores, and µs per answer), the load generator's (autocannon runs in this
+ * process: process.cpuUsage over the run) and the rest of the machine's (/proc/stat less the two). A figure taken
+ * while the generator, or the rest of the machine, held about a core (≥ GENERATOR_LIMIT) is marked "not a
+ * measurement of the server": on a small machine the generator is then what was measured. BENCH_WRK=1 cross-checks
+ * the POST baselines and the sold-out figure with wrk (written in C, one thread) when it is installed. Invariants
+ * (no oversell, one per user, every answer as expected) are checked after the runs; a failure sets exit code 1.
+ * Prints a markdown report and writes it to loadtest/reports/seckill-<date>.md. Missed targets are reported, not
+ * failed (a benchmark, not a test).
  */
 
-const CONNECTIONS = intFromEnv('BENCH_CONNECTIONS', 50);
+const CONNECTIONS = intFromEnv('BENCH_CONNECTIONS', 100);
 const DURATION_SECONDS = intFromEnv('BENCH_DURATION_SECONDS', 10);
 const WARMUP_SECONDS = intFromEnv('BENCH_WARMUP_SECONDS', 3);
 /** Extra Node flags for the seckill service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where its time goes. */
 const SECKILL_NODE_ARGS = (process.env.BENCH_SECKILL_NODE_ARGS ?? '').split(' ').filter((arg) => arg.length > 0);
+/** Scenarios to run, by key (comma-separated); all by default. */
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter((key) => key.length > 0);
+const WRK = process.env.BENCH_WRK === '1';
 const BIG_STOCK = 10_000_000;
-const TARGET_WHILE_STOCK_LASTS = 0.5;
-const TARGET_AFTER_SELL_OUT = 0.8;
+/** Cores: a generator (or the rest of the machine) this busy is the bottleneck, not the server. */
+const GENERATOR_LIMIT = 0.9;
 const PURCHASE_PATH = (activityId: number) => `/api/activities/${activityId}/purchase`;
 const READY_TIMEOUT_MS = 60_000;
 /** Users of the bench start here (the admin token is user 1). */
 const FIRST_USER_ID = 1_000_000;
-/** The bare server does not look at users: a small pool is reused round-robin. */
+/** The bare servers do not look at users: a small pool is reused round-robin. */
 const BARE_POOL_SIZE = 20_000;
+/** The straight-to-database seckill's activity (its own table, see db-seckill-server.ts). */
+const DB_ACTIVITY = 1;
 
 const repoRoot = resolve(__dirname, '..', '..');
 const dist = resolve(__dirname, '..');
-
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -60,14 +84,23 @@ interface CpuSnapshot {
   server: number | undefined;
   generator: number;
   redis: number | undefined;
+  mariadb: number | undefined;
+  machine: number | undefined;
 }
 
+/** Cores busy on average during a run (CPU seconds / wall seconds). */
 interface CpuUse {
-  /** Cores busy on average during the run (CPU seconds / wall seconds). */
   server: number | undefined;
+  /** The load generator: this process. */
   generator: number;
   /** The whole Redis server, which other clients may share. */
   redis: number | undefined;
+  /** The whole MariaDB server, which other clients may share. */
+  mariadb: number | undefined;
+  /** The machine less the server, the generator, Redis and MariaDB: other helpers' tests, the OS. */
+  others: number | undefined;
+  /** Server CPU seconds over the run. */
+  serverSeconds: number | undefined;
 }
 
 async function redisCpuSeconds(redis: Redis): Promise<number | undefined> {
@@ -81,6 +114,8 @@ async function redisCpuSeconds(redis: Redis): Promise<number | undefined> {
   }
 }
 
+const mariadbPid = pidOf('mariadbd', 'mysqld');
+
 async function cpuSnapshot(serverPid: number | undefined, redis: Redis): Promise<CpuSnapshot> {
   const own = process.cpuUsage();
   return {
@@ -88,24 +123,49 @@ async function cpuSnapshot(serverPid: number | undefined, redis: Redis): Promise
     server: cpuSecondsOf(serverPid),
     generator: (own.user + own.system) / 1e6,
     redis: await redisCpuSeconds(redis),
+    mariadb: cpuSecondsOf(mariadbPid),
+    machine: machineBusySeconds(),
   };
 }
 
-function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUse {
+function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, extraGenerator = 0): CpuUse {
   const wall = (after.at - before.at) / 1000;
-  const rate = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : (b - a) / wall);
-  return {
-    server: rate(before.server, after.server),
-    generator: (after.generator - before.generator) / wall,
-    redis: rate(before.redis, after.redis),
+  const delta = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : b - a);
+  const rate = (a: number | undefined, b: number | undefined) => {
+    const d = delta(a, b);
+    return d === undefined ? undefined : d / wall;
   };
+  const server = rate(before.server, after.server);
+  const generator = (after.generator - before.generator + extraGenerator) / wall;
+  const redisCores = rate(before.redis, after.redis);
+  const mariadbCores = rate(before.mariadb, after.mariadb);
+  const machine = rate(before.machine, after.machine);
+  const others =
+    machine === undefined ? undefined : Math.max(0, machine - (server ?? 0) - generator - (redisCores ?? 0) - (mariadbCores ?? 0));
+  return { server, generator, redis: redisCores, mariadb: mariadbCores, others, serverSeconds: delta(before.server, after.server) };
 }
+
+type Group = 'POST' | 'GET';
 
 interface Measured {
+  key: string;
   label: string;
+  group: Group;
   warmup: LoadResult;
   run: LoadResult;
   cpu: CpuUse;
+  loadAverage: number;
+  /** Set by the report: the figure this one is a ratio of, and the target. */
+  reference?: string;
+  target?: number;
+}
+
+interface WrkMeasured {
+  label: string;
+  rps: number;
+  non2xx: number;
+  generator: number | undefined;
+  server: number | undefined;
   loadAverage: number;
 }
 
@@ -132,17 +192,94 @@ async function metricSum(baseUrl: string, name: string, labelFilter?: string): P
   }
 }
 
+/** Whether a figure measured the generator (or a busy machine) rather than the server. */
+function notTheServer(cpu: { generator: number | undefined; others?: number | undefined }): string | undefined {
+  if (cpu.generator !== undefined && cpu.generator >= GENERATOR_LIMIT) return `generator ${fixed(cpu.generator, 2)} cores`;
+  if (cpu.others !== undefined && cpu.others >= GENERATOR_LIMIT) return `other processes ${fixed(cpu.others, 2)} cores`;
+  return undefined;
+}
+
+function wrkAvailable(): Promise<boolean> {
+  return new Promise((resolve) => execFile('sh', ['-c', 'command -v wrk'], (error) => resolve(!error)));
+}
+
+/**
+ * One wrk run (1 thread, CONNECTIONS connections) sending the pool's requests round-robin from a Lua script; its CPU
+ * from the shell's `times` (children's user and system time).
+ */
+async function runWrk(url: string, path: string, pool: PurchasePool, entries: number, serverPid: number | undefined): Promise<Omit<WrkMeasured, 'label'>> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
+  try {
+    const requests = join(dir, 'requests.tsv');
+    const lines: string[] = [];
+    for (let i = 0; i < Math.min(entries, pool.size); i++) lines.push(`${pool.authorization[i]}\t${pool.bodies[i]}`);
+    writeFileSync(requests, `${lines.join('\n')}\n`);
+    const script = join(dir, 'post.lua');
+    writeFileSync(
+      script,
+      [
+        // Built in init(): wrk adds the Host header to wrk.headers only then (without it, Node answers 400).
+        'local entries = {}',
+        'init = function(args)',
+        `  for line in io.lines("${requests}") do`,
+        '    local auth, body = line:match("^([^\\t]*)\\t(.*)$")',
+        '    entries[#entries + 1] = wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Authorization"] = auth}, body)',
+        '  end',
+        'end',
+        'local i = 0',
+        'request = function()',
+        '  i = i % #entries + 1',
+        '  return entries[i]',
+        'end',
+        '',
+      ].join('\n'),
+    );
+    const loadAverage = loadavg()[0];
+    const before = cpuSecondsOf(serverPid);
+    const started = performance.now();
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'sh',
+        ['-c', `wrk -t1 -c${CONNECTIONS} -d${DURATION_SECONDS}s -s "$1" "$2"; times`, 'sh', script, `${url}${path}`],
+        { maxBuffer: 1 << 20 },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    const wall = (performance.now() - started) / 1000;
+    const after = cpuSecondsOf(serverPid);
+    const rps = Number(/Requests\/sec:\s+([0-9.]+)/.exec(output)?.[1]);
+    const non2xx = Number(/Non-2xx or 3xx responses:\s+([0-9]+)/.exec(output)?.[1] ?? 0);
+    // `times`: the shell's own user/system times, then its children's (wrk's), as "XmY.ZZZs XmY.ZZZs".
+    const timesLine = output.trim().split('\n').pop() ?? '';
+    const seconds = [...timesLine.matchAll(/([0-9]+)m([0-9.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+    return {
+      rps,
+      non2xx,
+      generator: seconds > 0 ? seconds / wall : undefined,
+      server: before === undefined || after === undefined ? undefined : (after - before) / wall,
+      loadAverage,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
-  for (const script of ['apps/seckill/src/main.js', 'apps/admin/src/main.js', 'loadtest/bare-server.js']) {
+  for (const script of ['apps/seckill/src/main.js', 'apps/admin/src/main.js', 'loadtest/bare-server.js', 'loadtest/db-seckill-server.js']) {
     if (!existsSync(join(dist, script))) throw new Error(`dist/${script} is missing: run node tools/build.js first`);
   }
+  const machineLoadAtStart = loadavg();
   const [seckillPort, adminPort] = [await freePort(), await freePort()];
   const config = createTestConfig({
     NODE_ENV: 'production',
     // BENCH_LOG_LEVEL=info measures the services with their access log on (one line per request).
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     JWT_SECRET: randomBytes(32).toString('hex'),
+    // Production mode refuses the development defaults of every secret: random ones for the run.
+    ADMIN_PASSWORD: randomBytes(16).toString('hex'),
+    PAYMENT_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
+    PROVIDER_ADMIN_KEY: randomBytes(16).toString('hex'),
     RATE_LIMIT_IP_ALLOWLIST: '127.0.0.1',
     PURCHASE_TOKEN_TTL_SECONDS: '600',
     SECKILL_PORT: String(seckillPort),
@@ -177,19 +314,15 @@ async function main(): Promise<void> {
     log(`databases ${config.DATABASE_URL.split('/').pop()}{,_o0,_o1}, Redis prefix ${config.REDIS_KEY_PREFIX}`);
     await createTestDatabases(config);
 
-    log('starting admin, seckill and the bare fastify server');
+    log('starting admin and seckill');
     const admin = startNode('admin', join(dist, 'apps/admin/src/main.js'), env);
     children.push(admin);
     const seckill = startNode('seckill', join(dist, 'apps/seckill/src/main.js'), env, SECKILL_NODE_ARGS);
     children.push(seckill);
-    const barePromise = forkListening('bare', join(dist, 'loadtest/bare-server.js'), READY_TIMEOUT_MS);
-    const bare = await barePromise;
-    children.push(bare.child);
     await Promise.all([
       waitReady(admin, `${adminUrl}/health/ready`, READY_TIMEOUT_MS),
       waitReady(seckill, `${seckillUrl}/health/ready`, READY_TIMEOUT_MS),
     ]);
-    const bareUrl = `http://127.0.0.1:${bare.port}`;
 
     // Activities through the admin API, as an operator would create them.
     const adminToken = mintToken(config, 1, 'admin');
@@ -222,6 +355,23 @@ async function main(): Promise<void> {
       if (response.status !== 200) throw new Error(`stock of ${activityId}: ${response.status} ${JSON.stringify(response.body)}`);
       return response.body.remaining;
     };
+    // The catalog's answer, for the GET baselines to send the same bytes.
+    const catalogBody = await (await fetch(`${seckillUrl}/api/activities/${bigActivity}`)).text();
+
+    log('starting the baselines: raw node:http, bare Fastify, the straight-to-database seckill');
+    const bareEnv = { ...process.env, BARE_GET_BODY: catalogBody };
+    const nodeBare = await forkListening('node-http', join(dist, 'loadtest/bare-server.js'), READY_TIMEOUT_MS, ['node'], bareEnv);
+    children.push(nodeBare.child);
+    const fastifyBare = await forkListening('fastify', join(dist, 'loadtest/bare-server.js'), READY_TIMEOUT_MS, ['fastify'], bareEnv);
+    children.push(fastifyBare.child);
+    const dbServer = await forkListening('db-seckill', join(dist, 'loadtest/db-seckill-server.js'), READY_TIMEOUT_MS, [], {
+      ...process.env,
+      DATABASE_URL: config.DATABASE_URL,
+      JWT_SECRET: config.JWT_SECRET,
+      BENCH_DB_STOCK: String(BIG_STOCK),
+    });
+    children.push(dbServer.child);
+    const urlOf = (port: number) => `http://127.0.0.1:${port}`;
 
     const minter = new UserMinter(config, FIRST_USER_ID);
     const purchaseOnce = async (pool: PurchasePool, index: number) => {
@@ -246,89 +396,143 @@ async function main(): Promise<void> {
     await stopChild(admin);
     const setupSeconds = (Date.now() - started) / 1000;
 
+    const runs: Measured[] = [];
+    const wanted = (key: string) => ONLY.length === 0 || ONLY.includes(key);
     const measure = async (
+      key: string,
       label: string,
+      group: Group,
       server: Child,
       url: string,
       path: string,
-      pools: { warmup: PurchasePool; run: (warmup: LoadResult) => PurchasePool },
+      pools: { warmup?: PurchasePool; run: (warmup: LoadResult) => PurchasePool | undefined },
       cycle: boolean,
     ): Promise<Measured> => {
       log(`${label}: warm-up ${WARMUP_SECONDS} s`);
-      const load = (pool: PurchasePool, durationSeconds: number) =>
+      const load = (pool: PurchasePool | undefined, durationSeconds: number) =>
         runLoad({ url, path, connections: CONNECTIONS, durationSeconds, pool, cycle });
       const warmup = await load(pools.warmup, WARMUP_SECONDS);
-      if (pools.warmup.exhausted) throw new Error(`${label}: the warm-up pool of ${pools.warmup.size} users ran out`);
+      if (pools.warmup?.exhausted) throw new Error(`${label}: the warm-up pool of ${pools.warmup.size} users ran out`);
       const pool = pools.run(warmup);
-      log(`${label}: ${DURATION_SECONDS} s at ${CONNECTIONS} connections (pool of ${thousands(pool.size)} users)`);
+      log(`${label}: ${DURATION_SECONDS} s at ${CONNECTIONS} connections${pool ? ` (pool of ${thousands(pool.size)} users)` : ''}`);
       const loadAverage = loadavg()[0];
       const before = await cpuSnapshot(server.process.pid, redis);
       const run = await load(pool, DURATION_SECONDS);
       const after = await cpuSnapshot(server.process.pid, redis);
-      if (pool.exhausted) {
+      if (pool?.exhausted) {
         throw new Error(`${label}: the pool of ${pool.size} users ran out (${thousands(run.rps)} req/s); users must not be reused`);
       }
-      log(`${label}: ${thousands(run.rps)} req/s, p50 ${fixed(run.p50, 2)} ms, p99 ${fixed(run.p99, 2)} ms`);
-      return { label, warmup, run, cpu: cpuBetween(before, after), loadAverage };
+      const cpu = cpuBetween(before, after);
+      log(
+        `${label}: ${thousands(run.rps)} req/s, p50 ${fixed(run.p50, 2)} ms, p99 ${fixed(run.p99, 2)} ms; cores: server ` +
+          `${fixed(cpu.server ?? NaN, 2)}, generator ${fixed(cpu.generator, 2)}, others ${fixed(cpu.others ?? NaN, 2)}`,
+      );
+      const measured: Measured = { key, label, group, warmup, run, cpu, loadAverage };
+      runs.push(measured);
+      return measured;
     };
 
-    // Pools sized from what the server showed it can do: the bare server bounds the others, the warm-up says how
-    // close they come; generous margins, and a run that exhausts its pool fails instead of reusing users.
-    const runPoolSize = (bareRps: number, warmup: LoadResult) =>
-      Math.ceil(Math.min(bareRps * 1.5, Math.max(warmup.rps, 100) * 4) * DURATION_SECONDS) + 4 * CONNECTIONS;
-    const warmupPoolSize = (bareRps: number) => Math.ceil(bareRps * 1.5 * WARMUP_SECONDS) + 4 * CONNECTIONS;
+    // Pools sized from what the baselines showed this machine can carry; generous margins, and a run that exhausts
+    // its pool fails instead of reusing users.
+    let ceilingRps = 0;
+    const runPoolSize = (warmup: LoadResult) =>
+      Math.ceil(Math.min(ceilingRps * 1.5, Math.max(warmup.rps, 100) * 4) * DURATION_SECONDS) + 4 * CONNECTIONS;
+    const warmupPoolSize = () => Math.ceil(ceilingRps * 1.5 * WARMUP_SECONDS) + 4 * CONNECTIONS;
 
-    // (a) bare fastify
+    // Baselines of the POST: the same requests (a small pool reused round-robin: they do not look at users).
     const barePool = minter.pool(bigActivity, BARE_POOL_SIZE);
-    const a = await measure('(a) bare fastify', bare.child, bareUrl, PURCHASE_PATH(bigActivity), { warmup: barePool, run: () => barePool }, true);
-    await stopChild(bare.child);
-    const bareRps = a.run.rps;
+    for (const [key, label, server] of [
+      ['node-post', 'raw node:http POST', nodeBare],
+      ['fastify-post', 'bare Fastify POST', fastifyBare],
+    ] as const) {
+      if (!wanted(key) && !(key === 'fastify-post' && ceilingRps === 0)) continue;
+      const m = await measure(key, label, 'POST', server.child, urlOf(server.port), PURCHASE_PATH(bigActivity), { warmup: barePool, run: () => barePool }, true);
+      ceilingRps = Math.max(ceilingRps, m.run.rps);
+    }
 
-    // (b) purchase while stock lasts
-    const bPools: PurchasePool[] = [];
-    const b = await measure(
-      '(b) purchase, stock lasts',
-      seckill,
-      seckillUrl,
-      PURCHASE_PATH(bigActivity),
-      {
-        warmup: track(bPools, minter.pool(bigActivity, warmupPoolSize(bareRps))),
-        run: (warmup) => track(bPools, minter.pool(bigActivity, runPoolSize(bareRps, warmup))),
-      },
-      false,
-    );
     const checks: Check[] = [];
-    checks.push(...(await checkWhileStockLasts(bPools, bigActivity)));
-
-    // (c) purchase after sell-out
-    const reserveCallsBefore = await metricSum(seckillUrl, 'seckill_reserve_seconds_count');
+    const bPools: PurchasePool[] = [];
     const cPools: PurchasePool[] = [];
-    const c = await measure(
-      '(c) purchase, sold out',
-      seckill,
-      seckillUrl,
-      PURCHASE_PATH(soldOutActivity),
-      {
-        warmup: track(cPools, minter.pool(soldOutActivity, warmupPoolSize(bareRps))),
-        run: (warmup) => track(cPools, minter.pool(soldOutActivity, runPoolSize(bareRps, warmup))),
-      },
-      false,
-    );
-    const reserveCallsAfter = await metricSum(seckillUrl, 'seckill_reserve_seconds_count');
-    checks.push(...(await checkAfterSellOut(cPools, soldOutActivity, reserveCallsBefore, reserveCallsAfter)));
+    const dbPools: PurchasePool[] = [];
+    const track = (list: PurchasePool[], pool: PurchasePool): PurchasePool => {
+      list.push(pool);
+      return pool;
+    };
+    const fresh = (list: PurchasePool[], activityId: number) => ({
+      warmup: track(list, minter.pool(activityId, warmupPoolSize())),
+      run: (warmup: LoadResult) => track(list, minter.pool(activityId, runPoolSize(warmup))),
+    });
 
-    const report = renderReport({ a, b, c, checks, setupSeconds, totalSeconds: (Date.now() - started) / 1000, seckill });
+    let acceptedUs: number | undefined;
+    if (wanted('in-stock')) {
+      const b = await measure('in-stock', 'purchase, in stock', 'POST', seckill, seckillUrl, PURCHASE_PATH(bigActivity), fresh(bPools, bigActivity), false);
+      const accepted = b.run.statusCounts['202'] ?? 0;
+      if (b.cpu.serverSeconds !== undefined && accepted > 0) acceptedUs = (b.cpu.serverSeconds / accepted) * 1e6;
+      checks.push(...(await checkWhileStockLasts(bPools, bigActivity)));
+    }
+    if (wanted('sold-out')) {
+      const reserveCallsBefore = await metricSum(seckillUrl, 'seckill_reserve_seconds_count');
+      const c = await measure('sold-out', 'purchase, sold out', 'POST', seckill, seckillUrl, PURCHASE_PATH(soldOutActivity), fresh(cPools, soldOutActivity), false);
+      const reserveCallsAfter = await metricSum(seckillUrl, 'seckill_reserve_seconds_count');
+      checks.push(...(await checkAfterSellOut(cPools, soldOutActivity, c, reserveCallsBefore, reserveCallsAfter)));
+    }
+    if (wanted('db')) {
+      await measure('db', 'straight-to-database seckill', 'POST', dbServer.child, urlOf(dbServer.port), PURCHASE_PATH(DB_ACTIVITY), fresh(dbPools, DB_ACTIVITY), false);
+      checks.push(...(await checkDatabase(dbPools)));
+    }
+
+    // The catalog read and its baselines: the same GET, answered with the same bytes.
+    const catalogPath = `/api/activities/${bigActivity}`;
+    for (const [key, label, server, url] of [
+      ['node-get', 'raw node:http GET', nodeBare.child, urlOf(nodeBare.port)],
+      ['fastify-get', 'bare Fastify GET', fastifyBare.child, urlOf(fastifyBare.port)],
+      ['catalog', 'catalog read (GET /api/activities/:id)', seckill, seckillUrl],
+    ] as const) {
+      if (!wanted(key)) continue;
+      const m = await measure(key, label, 'GET', server, url, catalogPath, { run: () => undefined }, true);
+      const other = Object.entries(m.run.statusCounts).filter(([status]) => status !== '200');
+      checks.push({
+        name: `${label}: every answer is 200`,
+        ok: other.length === 0,
+        detail: counts(m.run.statusCounts),
+      });
+    }
+
+    const wrkRuns: WrkMeasured[] = [];
+    if (WRK) {
+      if (!(await wrkAvailable())) {
+        log('BENCH_WRK=1 but wrk is not installed (apt-get install wrk): no cross-check');
+      } else {
+        const soldOutWrkPool = minter.pool(soldOutActivity, BARE_POOL_SIZE);
+        for (const [label, server, url, path, pool] of [
+          ['raw node:http POST', nodeBare.child, urlOf(nodeBare.port), PURCHASE_PATH(bigActivity), barePool],
+          ['bare Fastify POST', fastifyBare.child, urlOf(fastifyBare.port), PURCHASE_PATH(bigActivity), barePool],
+          ['purchase, sold out', seckill, seckillUrl, PURCHASE_PATH(soldOutActivity), soldOutWrkPool],
+        ] as const) {
+          log(`wrk: ${label}, ${DURATION_SECONDS} s`);
+          const measured = { label, ...(await runWrk(url, path, pool, BARE_POOL_SIZE, server.process.pid)) };
+          log(`wrk: ${label}: ${thousands(measured.rps)} req/s, wrk ${fixed(measured.generator ?? NaN, 2)} cores`);
+          wrkRuns.push(measured);
+        }
+      }
+    }
+
+    const report = renderReport({
+      runs,
+      wrkRuns,
+      checks,
+      acceptedUs,
+      setupSeconds,
+      totalSeconds: (Date.now() - started) / 1000,
+      seckill,
+      machineLoadAtStart,
+    });
     const reportsDir = join(repoRoot, 'loadtest', 'reports');
     mkdirSync(reportsDir, { recursive: true });
     const file = join(reportsDir, `seckill-${new Date().toISOString().slice(0, 10)}.md`);
     writeFileSync(file, report);
     process.stdout.write(`${report}\nReport written to ${relative(process.cwd(), file)}\n`);
     if (checks.some((check) => !check.ok)) process.exitCode = 1;
-
-    function track(list: PurchasePool[], pool: PurchasePool): PurchasePool {
-      list.push(pool);
-      return pool;
-    }
 
     /** Remaining stock once in-flight requests (cut off when a run stopped) have been answered by the server. */
     async function settledRemaining(activityId: number): Promise<number> {
@@ -374,6 +578,12 @@ async function main(): Promise<void> {
       return tally;
     }
 
+    function unansweredCount(pools: PurchasePool[]): number {
+      let unanswered = 0;
+      for (const pool of pools) for (let i = 0; i < Math.min(pool.cursor, pool.size); i++) if (pool.statuses[i] === 0) unanswered++;
+      return unanswered;
+    }
+
     async function holdersOf(activityId: number): Promise<number> {
       return redis.hlen(new StockKeys(new RedisKeys(config.REDIS_KEY_PREFIX), activityId, 1).holders);
     }
@@ -388,7 +598,7 @@ async function main(): Promise<void> {
       const other = [...tally].filter(([status]) => status !== 202);
       return [
         {
-          name: '(b) 202 answers = stock consumed (no oversell)',
+          name: 'in stock: 202 answers = stock consumed (no oversell)',
           ok: accepted + reserved === consumed,
           detail:
             `${thousands(accepted)} answered 202 + ${reserved} reserved by requests in flight when a run stopped ` +
@@ -396,12 +606,12 @@ async function main(): Promise<void> {
             `${thousands(BIG_STOCK)} − ${thousands(remaining)} = ${thousands(consumed)}`,
         },
         {
-          name: '(b) one unit per user: holders = stock consumed',
+          name: 'in stock: one unit per user: holders = stock consumed',
           ok: holders === consumed,
           detail: `${thousands(holders)} users hold a unit in Redis, ${thousands(consumed)} units consumed`,
         },
         {
-          name: '(b) every answer while stock lasts is 202',
+          name: 'in stock: every answer is 202',
           ok: other.length === 0,
           detail: other.length === 0 ? `${thousands(accepted)} × 202` : `other answers: ${other.map(([s, n]) => `${s}×${n}`).join(', ')}`,
         },
@@ -411,115 +621,203 @@ async function main(): Promise<void> {
     async function checkAfterSellOut(
       pools: PurchasePool[],
       activityId: number,
+      c: Measured,
       reserveBefore: number | undefined,
       reserveAfter: number | undefined,
     ): Promise<Check[]> {
       const remaining = await settledRemaining(activityId);
       const tally = statusTally(pools);
-      const refused = tally.get(410) ?? 0;
+      const refusedCount = tally.get(410) ?? 0;
       const other = [...tally].filter(([status]) => status !== 410);
       const holders = await holdersOf(activityId);
       const codes = { ...c.warmup.errorCodes };
       for (const [code, n] of Object.entries(c.run.errorCodes)) codes[code] = (codes[code] ?? 0) + n;
-      const checks: Check[] = [
+      const result: Check[] = [
         {
-          name: '(c) no oversell after sell-out',
+          name: 'sold out: no oversell',
           ok: remaining === 0 && holders === 1,
           detail: `remaining ${remaining}, ${holders} holder (the one 202 of the setup), stock 1`,
         },
         {
-          name: '(c) every answer after sell-out is 410 SOLD_OUT',
-          ok: other.length === 0 && codes.SOLD_OUT === refused && Object.keys(codes).length === 1,
+          name: 'sold out: every answer is 410 SOLD_OUT',
+          ok: other.length === 0 && codes.SOLD_OUT === refusedCount && Object.keys(codes).length === 1,
           detail:
             other.length === 0
-              ? `${thousands(refused)} × 410 (codes: ${counts(codes)})`
+              ? `${thousands(refusedCount)} × 410 (codes: ${counts(codes)})`
               : `other answers: ${other.map(([s, n]) => `${s}×${n}`).join(', ')}; codes: ${counts(codes)}`,
         },
       ];
       if (reserveBefore !== undefined && reserveAfter !== undefined) {
-        checks.push({
-          name: '(c) answered from the in-memory flag (no reservation script call)',
+        result.push({
+          name: 'sold out: answered from the in-memory flag (no reservation script call)',
           ok: reserveAfter === reserveBefore,
           detail: `seckill_reserve_seconds_count ${reserveBefore} before, ${reserveAfter} after`,
         });
       }
-      return checks;
+      return result;
+    }
+
+    async function checkDatabase(pools: PurchasePool[]): Promise<Check[]> {
+      await sleep(500); // transactions of requests in flight when the run stopped
+      const url = new URL(config.DATABASE_URL);
+      const connection = await mariadb.createConnection({
+        host: url.hostname,
+        port: Number(url.port || 3306),
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+        database: url.pathname.slice(1),
+      });
+      try {
+        const [{ stock }] = (await connection.query('SELECT stock FROM bench_db_stock WHERE id = ?', [DB_ACTIVITY])) as Array<{ stock: number }>;
+        const [{ orders, users }] = (await connection.query(
+          'SELECT COUNT(*) AS orders, COUNT(DISTINCT user_id) AS users FROM bench_db_orders WHERE activity_id = ?',
+          [DB_ACTIVITY],
+        )) as Array<{ orders: bigint; users: bigint }>;
+        const consumed = BIG_STOCK - Number(stock);
+        const accepted = statusTally(pools).get(202) ?? 0;
+        const unanswered = unansweredCount(pools);
+        return [
+          {
+            name: 'straight to the database: orders = stock consumed, one per user, every 202 an order',
+            ok: Number(orders) === consumed && Number(users) === consumed && accepted <= consumed && consumed <= accepted + unanswered,
+            detail:
+              `${thousands(Number(orders))} orders of ${thousands(Number(users))} users; stock consumed ${thousands(consumed)}; ` +
+              `${thousands(accepted)} answered 202 (+ ${unanswered} unanswered in flight)`,
+          },
+        ];
+      } finally {
+        await connection.end();
+      }
     }
   } finally {
     await cleanup();
   }
 }
 
+/** Each figure's reference (the ratio's denominator) and target. */
+const REFERENCES: Record<string, { reference: string; target?: number }> = {
+  'fastify-post': { reference: 'node-post', target: 0.7 },
+  'in-stock': { reference: 'fastify-post', target: 0.8 },
+  'sold-out': { reference: 'fastify-post', target: 1.2 },
+  db: { reference: 'fastify-post' },
+  'fastify-get': { reference: 'node-get' },
+  catalog: { reference: 'fastify-get' },
+};
+
 function renderReport(input: {
-  a: Measured;
-  b: Measured;
-  c: Measured;
+  runs: Measured[];
+  wrkRuns: WrkMeasured[];
   checks: Check[];
+  acceptedUs: number | undefined;
   setupSeconds: number;
   totalSeconds: number;
   seckill: Child;
+  machineLoadAtStart: number[];
 }): string {
-  const { a, b, c, checks } = input;
-  const bare = a.run.rps;
-  const ratio = (m: Measured) => m.run.rps / bare;
-  const row = (m: Measured, target: number | undefined): string[] => [
-    m.label,
-    thousands(m.run.rps),
-    fixed(m.run.p50, 2),
-    fixed(m.run.p99, 2),
-    m === a ? '1.00' : fixed(ratio(m), 2),
-    target === undefined ? '-' : `≥ ${fixed(target, 2)} ${ratio(m) >= target ? 'met' : 'MISSED'}`,
-    thousands(m.run.responses),
-    counts(m.run.statusCounts),
-    `${m.run.errors}/${m.run.timeouts}`,
-  ];
-  const results = table(
-    ['scenario', 'req/s', 'p50 ms', 'p99 ms', '× bare', 'target', 'responses', 'status codes', 'errors/timeouts'],
-    [row(a, undefined), row(b, TARGET_WHILE_STOCK_LASTS), row(c, TARGET_AFTER_SELL_OUT)],
-    [false, true, true, true, true, false, true, false, true],
-  );
+  const { runs, checks } = input;
+  const byKey = new Map(runs.map((m) => [m.key, m]));
   const cores = (value: number | undefined) => (value === undefined ? 'n/a' : fixed(value, 2));
-  const cpuTable = table(
-    ['scenario', 'server process', 'load generator (this process)', 'Redis (whole server)', 'load average (1 min) before'],
-    [a, b, c].map((m) => [m.label, cores(m.cpu.server), cores(m.cpu.generator), m === a ? '-' : cores(m.cpu.redis), fixed(m.loadAverage, 2)]),
-    [false, true, true, true, true],
+  const ratioCell = (m: Measured): [string, string] => {
+    const ref = REFERENCES[m.key];
+    const base = ref && byKey.get(ref.reference);
+    if (!ref || !base) return ['1.00', '-'];
+    const ratio = m.run.rps / base.run.rps;
+    const target = ref.target === undefined ? '-' : `≥ ${fixed(ref.target, 2)} ${ratio >= ref.target ? 'met' : 'MISSED'}`;
+    return [`${fixed(ratio, 2)} × ${base.label.replace(/ (POST|GET)$/, '')}`, target];
+  };
+  const flagged = (m: Measured) => notTheServer(m.cpu);
+  const rows = runs.map((m) => {
+    const [ratio, target] = ratioCell(m);
+    const us = m.cpu.serverSeconds !== undefined && m.run.responses > 0 ? (m.cpu.serverSeconds / m.run.responses) * 1e6 : NaN;
+    const flag = flagged(m);
+    return [
+      m.label,
+      thousands(m.run.rps),
+      fixed(m.run.p50, 2),
+      fixed(m.run.p99, 2),
+      ratio,
+      target,
+      cores(m.cpu.server),
+      fixed(us, 0),
+      cores(m.cpu.generator),
+      cores(m.cpu.others),
+      fixed(m.loadAverage, 2),
+      flag ? `not a measurement of the server (${flag})` : '',
+    ];
+  });
+  const results = table(
+    ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', 'server cores', 'server µs/answer', 'generator cores', 'other cores', 'load avg', 'note'],
+    rows,
+    [false, true, true, true, false, false, true, true, true, true, true, false],
   );
-  const warmups = [a, b, c]
-    .map((m) => `${m.label}: ${thousands(m.warmup.rps)} req/s, ${counts(m.warmup.statusCounts)}, errors ${m.warmup.errors}`)
-    .join('; ');
+  const detail = table(
+    ['scenario', 'responses', 'status codes', 'errors/timeouts', 'Redis cores', 'MariaDB cores', 'warm-up req/s'],
+    runs.map((m) => [
+      m.label,
+      thousands(m.run.responses),
+      counts(m.run.statusCounts),
+      `${m.run.errors}/${m.run.timeouts}`,
+      cores(m.cpu.redis),
+      cores(m.cpu.mariadb),
+      thousands(m.warmup.rps),
+    ]),
+    [false, true, false, true, true, true, true],
+  );
+  const wrkTable =
+    input.wrkRuns.length === 0
+      ? 'Not run (BENCH_WRK=1 runs it when wrk is installed).'
+      : table(
+          ['scenario (wrk -t1)', 'req/s', 'non-2xx', 'wrk cores', 'server cores', 'load avg', 'note'],
+          input.wrkRuns.map((w) => {
+            const flag = notTheServer({ generator: w.generator });
+            return [w.label, thousands(w.rps), thousands(w.non2xx), cores(w.generator), cores(w.server), fixed(w.loadAverage, 2), flag ? `not a measurement of the server (${flag})` : ''];
+          }),
+          [false, true, true, true, true, true, false],
+        );
   const cpu = cpus();
+  const [l1, l5, l15] = input.machineLoadAtStart;
   return [
-    `# Seckill purchase benchmark, ${new Date().toISOString()}`,
+    `# Seckill benchmark, ${new Date().toISOString()}`,
     '',
-    `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}. ` +
-      `Load: autocannon 8 in the bench process, ${CONNECTIONS} connections, pipelining 1, ${DURATION_SECONDS} s per ` +
-      `scenario after a ${WARMUP_SECONDS} s warm-up; servers in child processes (one seckill instance, LOG_LEVEL=warn, ` +
-      `127.0.0.1 allowlisted from per-IP limits). Every request is POST ${'`/api/activities/:id/purchase`'} with its own ` +
-      'access token and purchase token, pre-built before the run; (a) gets the same requests.',
+    `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}; ` +
+      `load average at the start ${fixed(l1, 2)} / ${fixed(l5, 2)} / ${fixed(l15, 2)} (1 / 5 / 15 min). Load: autocannon 8 in ` +
+      `the bench process, ${CONNECTIONS} connections, pipelining 1, ${DURATION_SECONDS} s per scenario after a ` +
+      `${WARMUP_SECONDS} s warm-up; every server in its own process (one seckill instance, LOG_LEVEL=warn, 127.0.0.1 ` +
+      'allowlisted from per-IP limits). Every POST is `/api/activities/:id/purchase` with its own access token and ' +
+      'purchase token, pre-built before the run, the same for every POST scenario; every GET is `/api/activities/:id`, ' +
+      'answered with the same bytes by the baselines.',
     '',
     '## Results',
     '',
     results,
     '',
-    '(a) a bare fastify@5 handler answering a small JSON. (b) the purchase endpoint while stock lasts (stock ' +
-      `${thousands(BIG_STOCK)}, a fresh user per request). (c) the same endpoint after sell-out (stock 1, sold; fresh ` +
-      'users answered 410 SOLD_OUT from the in-memory flag). Latency percentiles are over every response of the ' +
-      'measured run. Targets: (b) ≥ 0.5 × bare, (c) ≥ 0.8 × bare.',
+    `CPU per accepted purchase in the seckill process (its CPU time over the in-stock run / its 202 answers): ` +
+      `**${input.acceptedUs === undefined ? 'n/a' : `${fixed(input.acceptedUs, 0)} µs`}** (target ≤ 100 µs).`,
+    '',
+    'Server cores: CPU time of the server process over the run / wall time; µs/answer: its CPU time / responses. ' +
+      'Generator cores: this process (autocannon). Other cores: the machine (/proc/stat) less the server, the ' +
+      `generator, Redis and MariaDB. A figure is marked "not a measurement of the server" when the generator or the ` +
+      `other processes held ≥ ${GENERATOR_LIMIT} core: the server was then not the bottleneck (or not alone), and its ` +
+      'req/s (and every ratio taken of it) says little about the server. Ratios: bare Fastify POST of raw node:http ' +
+      'POST; purchase and the straight-to-database seckill of bare Fastify POST; bare Fastify GET of raw node:http GET; ' +
+      'the catalog read of bare Fastify GET.',
     '',
     '## Invariants',
     '',
     ...checks.map((check) => `- ${check.ok ? 'OK' : 'FAILED'}: ${check.name}: ${check.detail}`),
     '',
-    '## CPU during the measured runs (cores busy on average)',
+    '## Details',
     '',
-    cpuTable,
+    detail,
     '',
-    `The machine has ${cpu.length} cores shared by the server, the load generator and Redis (and anything else running). ` +
-      'Redis CPU is for the whole server, which other clients may share.',
+    'Redis and MariaDB CPU are for the whole servers, which other clients (other test suites) may share.',
+    '',
+    '## Cross-check with wrk',
+    '',
+    wrkTable,
     '',
     '## Run',
     '',
-    `- Warm-ups: ${warmups}.`,
     `- Setup (databases, services, activities) ${fixed(input.setupSeconds, 1)} s; whole bench ${fixed(input.totalSeconds, 1)} s.`,
     `- The seckill service printed ${input.seckill.lines} log line(s) at level warn or above.`,
     '',

@@ -7,8 +7,9 @@ export interface LoadOptions {
   path: string;
   connections: number;
   durationSeconds: number;
-  pool: PurchasePool;
-  /** Reuse entries from the start once the pool is used up (only where users do not matter: the bare server). */
+  /** POST requests, one pool entry per request; without a pool, every request is the same GET of `path`. */
+  pool?: PurchasePool;
+  /** Reuse entries from the start once the pool is used up (only where users do not matter: the bare servers). */
   cycle: boolean;
 }
 
@@ -65,6 +66,7 @@ function percentile(sorted: Float64Array, p: number): number {
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { pool } = options;
+  const get = { method: 'GET', path: options.path, headers: {} };
   const latencies = new Samples();
   const errorCodes: Record<string, number> = {};
   // Set once autocannon has returned its instance (setupRequest already runs while it builds the connections).
@@ -77,9 +79,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     timeout: 10,
     requests: [
       {
-        method: 'POST',
+        method: pool ? 'POST' : 'GET',
         path: options.path,
         setupRequest: (request, context) => {
+          if (!pool) return get;
           let index = pool.cursor++;
           if (index >= pool.size) {
             if (options.cycle) {
@@ -98,7 +101,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         },
         onResponse: (status, body, context) => {
           const index = context.entry;
-          if (typeof index === 'number') pool.statuses[index] = status;
+          if (pool && typeof index === 'number') pool.statuses[index] = status;
           if (status >= 300) {
             const code = ERROR_CODE.exec(body)?.[1] ?? `HTTP_${status}`;
             errorCodes[code] = (errorCodes[code] ?? 0) + 1;

@@ -1,5 +1,5 @@
 import { ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -39,8 +39,14 @@ export function startNode(name: string, script: string, env: NodeJS.ProcessEnv, 
 }
 
 /** Forks a script that reports `{port}` over IPC once it listens; resolves with the child and that port. */
-export function forkListening(name: string, script: string, timeoutMs: number): Promise<{ child: Child; port: number }> {
-  const child = capture(name, fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }), true);
+export function forkListening(
+  name: string,
+  script: string,
+  timeoutMs: number,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: Child; port: number }> {
+  const child = capture(name, fork(script, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }), true);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not report its port within ${timeoutMs} ms`)), timeoutMs);
     child.process.once('message', (message: unknown) => {
@@ -115,6 +121,35 @@ export function cpuSecondsOf(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds the whole machine has been busy (all cores, everything but idle and iowait), from /proc/stat. */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user)
+    const busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7];
+    return busy / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pid of a running program by its command name (e.g. the MariaDB server), from /proc; undefined when not found. */
+export function pidOf(...names: string[]): number | undefined {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(entry)) continue;
+      try {
+        if (names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) return Number(entry);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return undefined;
 }
 
 export function sleep(ms: number): Promise<void> {
