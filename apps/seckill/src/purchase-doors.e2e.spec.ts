@@ -130,6 +130,11 @@ describe('purchase: the fast path and the controller answer alike', () => {
       ["a field named after Object.prototype's members", { activityId: soldOut, userId: 14, body: JSON.stringify({ token: 'x', constructor: 1 }) }, 400],
       ['activity id in another spelling', { activityId: '0x1', userId: 14, body: purchaseBody(soldOut, 14) }, 400],
       ['token of the wrong type', { activityId: soldOut, userId: 15, body: JSON.stringify({ token: 42 }) }, 400],
+      ['empty token', { activityId: soldOut, userId: 15, body: JSON.stringify({ token: '' }) }, 400],
+      ['token of 201 characters', { activityId: soldOut, userId: 15, body: JSON.stringify({ token: 'x'.repeat(201) }) }, 400],
+      ['token of 200 characters', { activityId: soldOut, userId: 15, body: JSON.stringify({ token: 'x'.repeat(200) }) }, 410],
+      // 300 UTF-16 units, 150 characters for class-validator: the fast path leaves it to the controller, which takes it.
+      ['token of 150 astral characters', { activityId: soldOut, userId: 15, body: JSON.stringify({ token: '\u{1F600}'.repeat(150) }) }, 410],
       ['empty JSON body', { activityId: soldOut, userId: 16, body: '' }, 400],
       ['no body at all', { activityId: soldOut, userId: 17 }, 400],
       ['JSON array', { activityId: soldOut, userId: 18, body: '[1]' }, 400],

@@ -2,11 +2,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ReservationResult, ReservationStatus } from '@seckill/contracts';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
+/** The longest purchase token the endpoint takes (the fast path checks it too: see purchaseTokenOf). */
+export const PURCHASE_TOKEN_MAX_LENGTH = 200;
+
 export class PurchaseDto {
   @ApiProperty({ description: 'The purchase token from POST /api/activities/:id/token', example: 'MTo0Mjox…' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxLength(PURCHASE_TOKEN_MAX_LENGTH)
   token!: string;
 }
 
