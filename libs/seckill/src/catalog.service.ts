@@ -99,7 +99,7 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
     // The in-memory entry first: it only exists for ids that passed the bloom filter, and it is the hot path.
     const entry = this.local.get(id);
     if (entry && entry.expiresAt > Date.now()) {
-      this.metrics.catalogReads.inc({ level: 'memory' });
+      this.metrics.catalogReads.inc('memory');
       return entry.value;
     }
     if (!entry && !this.bloom.has(String(id))) {
@@ -110,7 +110,7 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
     if (!entry) return refreshed;
     // Expired: served as it is while one refresh runs (its failure is the next reader's concern, not this one's).
     refreshed.catch(() => undefined);
-    this.metrics.catalogReads.inc({ level: 'stale' });
+    this.metrics.catalogReads.inc('stale');
     return entry.value;
   }
 
@@ -122,12 +122,12 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
   async cached(id: number): Promise<ActivityRecord> {
     const entry = this.local.get(id);
     if (entry) {
-      this.metrics.catalogReads.inc({ level: 'memory' });
+      this.metrics.catalogReads.inc('memory');
       if (entry.value) return entry.value;
     } else if (this.bloom.has(String(id))) {
       const shared = await this.cache.read(id);
       if (!shared) throw new DomainError('DEGRADED', 'the catalog is served from its caches only right now', { retryAfterSeconds: 5 });
-      this.metrics.catalogReads.inc({ level: 'redis' });
+      this.metrics.catalogReads.inc('redis');
       const record = this.remember(id, shared.found ? shared.record : null);
       if (record) return record;
     } else {
@@ -175,14 +175,14 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
       try {
         cached = await this.cache.read(id);
         if (cached?.fresh) {
-          this.metrics.catalogReads.inc({ level: 'redis' });
+          this.metrics.catalogReads.inc('redis');
           return this.remember(id, cached.found ? cached.record : null);
         }
         lock = await this.cache.tryLock(id, LOCK_TTL_MS);
       } catch (error) {
         if (!isDependencyUnavailable(error)) throw error;
         // Redis unreachable: no shared entry and no lock; MySQL directly.
-        this.metrics.catalogReads.inc({ level: 'mysql' });
+        this.metrics.catalogReads.inc('mysql');
         return this.remember(id, await this.repository.findById(id));
       }
       const stale = cached === undefined ? undefined : cached.found ? cached.record : null;
@@ -191,7 +191,7 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
           // The previous holder may have filled the entry between our read and our lock.
           const filled = await this.cache.read(id);
           if (filled?.fresh) {
-            this.metrics.catalogReads.inc({ level: 'redis' });
+            this.metrics.catalogReads.inc('redis');
             return this.remember(id, filled.found ? filled.record : null);
           }
           const version = await this.cache.version(id);
@@ -201,10 +201,10 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
           } catch (error) {
             // MySQL unreachable: the shared entry, however old, is the best there is.
             if (stale === undefined || !isDependencyUnavailable(error)) throw error;
-            this.metrics.catalogReads.inc({ level: 'stale' });
+            this.metrics.catalogReads.inc('stale');
             return this.remember(id, stale);
           }
-          this.metrics.catalogReads.inc({ level: 'mysql' });
+          this.metrics.catalogReads.inc('mysql');
           await this.cache.fill(id, record, version, jitter(this.config.CATALOG_SHARED_TTL_MS));
           return this.remember(id, record);
         } finally {
@@ -213,12 +213,12 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
       }
       if (stale !== undefined) {
         // Another instance is rebuilding it: its old value meanwhile, rather than a wait.
-        this.metrics.catalogReads.inc({ level: 'stale' });
+        this.metrics.catalogReads.inc('stale');
         return this.remember(id, stale);
       }
       if (Date.now() > deadline) {
         // The lock holder is stuck: read MySQL ourselves rather than fail the request.
-        this.metrics.catalogReads.inc({ level: 'mysql' });
+        this.metrics.catalogReads.inc('mysql');
         return this.remember(id, await this.repository.findById(id));
       }
       await sleep(LOCK_WAIT_MS);
