@@ -75,6 +75,10 @@ export interface LostReservation {
   reservedAt: number;
 }
 
+/** Activities whose keys are kept (a sale has a handful live; the cache starts over past this many). */
+const KEY_CACHE_SIZE = 1000;
+const MAX_CACHED_SHARDS = 4096;
+
 /** Orders per restore script call: keeps each call short, so Redis serves purchases between them. */
 const RESTORE_CHUNK = 1000;
 
@@ -97,6 +101,8 @@ export function parseReservation(reservationId: string, raw: string): Reservatio
  */
 @Injectable()
 export class StockService {
+  private readonly keyCache = new Map<number, StockKeys>();
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -105,6 +111,11 @@ export class StockService {
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       if (!commands[name]) redis.defineCommand(name, { lua });
     }
+    // The reservation script goes out as it comes, not through ioredis' auto-pipelining: that batches the commands
+    // issued within one tick, and purchases arrive one per tick (one per socket read), so every call paid for a
+    // pipeline of one (about a twentieth of a purchase's CPU). Other commands keep it.
+    const ignored = redis.options.autoPipeliningIgnoredCommands ?? [];
+    if (!ignored.includes('stockReserve')) redis.options.autoPipeliningIgnoredCommands = [...ignored, 'stockReserve'];
   }
 
   private run(name: ScriptName, keys: string[], args: Array<string | number>): Promise<unknown> {
@@ -126,8 +137,18 @@ export class StockService {
     await this.redis.publish(this.soldOutChannel, `${activityId}:${soldOut ? 1 : 0}`);
   }
 
+  /** The activity's keys; kept per activity (built on every purchase, their strings were a measurable cost). */
   keysFor(activityId: number, shards: number): StockKeys {
-    return new StockKeys(this.keys, activityId, shards);
+    if (shards >= MAX_CACHED_SHARDS) return new StockKeys(this.keys, activityId, shards);
+    // One number per (activity, shard count): callers that need no stock key ask with 1, purchases with the real count.
+    const slot = activityId * MAX_CACHED_SHARDS + shards;
+    let keys = this.keyCache.get(slot);
+    if (keys === undefined) {
+      if (this.keyCache.size >= KEY_CACHE_SIZE) this.keyCache.clear();
+      keys = new StockKeys(this.keys, activityId, shards);
+      this.keyCache.set(slot, keys);
+    }
+    return keys;
   }
 
   /** Loads the activity into Redis (idempotent); `force` reloads the stock of an edit made before the start. */
