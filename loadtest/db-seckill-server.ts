@@ -12,7 +12,7 @@ import * as mariadb from 'mariadb';
  * DATABASE_URL's database with BENCH_DB_STOCK units of activity 1. Reports its port over IPC.
  */
 const STOCK = Number(process.env.BENCH_DB_STOCK ?? '1000000');
-const POOL_SIZE = 20;
+const POOL_SIZE = 10;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 async function main(): Promise<void> {
