@@ -102,6 +102,7 @@ export function parseReservation(reservationId: string, raw: string): Reservatio
 @Injectable()
 export class StockService {
   private readonly keyCache = new Map<number, StockKeys>();
+  private corked = false;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -174,6 +175,7 @@ export class StockService {
     const keys = this.keysFor(activityId, shards);
     // Start at a user-dependent key so that concurrent buyers spread over the keys of a split stock.
     const first = shards > 1 ? Number(BigInt(request.userId) % BigInt(shards)) : 0;
+    this.corkUntilNextTurn();
     const reply = (await this.run(
       'stockReserve',
       [keys.meta, keys.holders, keys.reservations, keys.last, keys.stream, keys.rateWindow(request.now), ...keys.stock],
@@ -189,6 +191,24 @@ export class StockService {
       default:
         return { code: reply[0] as 'SOLD_OUT' | 'NOT_STARTED' | 'ENDED' | 'RATE' | 'MISSING' };
     }
+  }
+
+  /**
+   * Holds the connection's writes until the end of this turn of the event loop (setImmediate runs after the poll
+   * phase, which hands over every request that arrived meanwhile), so that the reservation calls of the purchases
+   * served in one turn leave in one write instead of one system call each (the write was about a tenth of a
+   * purchase's CPU). Nothing waits longer than the turn; a connection that is not writable is left alone (ioredis
+   * answers its commands as before).
+   */
+  private corkUntilNextTurn(): void {
+    const stream = this.redis.stream;
+    if (this.corked || !stream?.writable) return;
+    this.corked = true;
+    stream.cork();
+    setImmediate(() => {
+      this.corked = false;
+      stream.uncork();
+    });
   }
 
   /** Units left over all stock keys, or null when the activity is not in Redis. */
