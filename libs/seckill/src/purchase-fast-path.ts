@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { AccessTokenService, Principal, sendError } from '@seckill/platform';
+import { AccessTokenService, DomainError, mapError, Principal, sendError } from '@seckill/platform';
 import { PURCHASE_ROUTE } from './activities.routes';
 import { ActivityIdPipe } from './dto/activity-id.pipe';
 import { PURCHASE_TOKEN_MAX_LENGTH } from './dto/purchase.dto';
@@ -26,7 +26,9 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  *   5. PurchaseService.purchase: the shed switch (503 DEGRADED), what memory knows of the activity (404, 409
  *      NOT_STARTED, 410 ENDED, 410 SOLD_OUT), limits (429), the purchase token (400 INVALID_SECKILL_TOKEN), then
  *      one Redis call (202, 409 ALREADY_PURCHASED, 410 SOLD_OUT or ENDED, 429).
- * The hook only ever answers from step 5, which is the very call the controller makes.
+ * The hook only ever answers from step 5, which is the very call the controller makes, or, after a sell-out, with
+ * the SOLD_OUT answer that call would give (PurchaseService.soldOutFromMemory: no shedding, the activity fresh in
+ * memory, on sale, sold out), built once instead of thrown and mapped per request.
  */
 /**
  * The purchase token of a body PurchaseDto accepts as it is, else undefined (the request falls through to the
@@ -50,6 +52,9 @@ export function registerPurchaseFastPath(app: NestFastifyApplication): void {
   const purchases = app.get(PurchaseService);
   const logger = new Logger('purchase');
   const ids = new ActivityIdPipe();
+  // The answer PurchaseService.purchase gives after a sell-out (its DomainError through sendError), built once.
+  const soldOut = mapError(new DomainError('SOLD_OUT', 'sold out'));
+  const soldOutBody = JSON.stringify(soldOut.body);
 
   const principalOf = (request: FastifyRequest): Principal | undefined => {
     try {
@@ -74,6 +79,10 @@ export function registerPurchaseFastPath(app: NestFastifyApplication): void {
     if (id === undefined) return done();
     const token = purchaseTokenOf(request.body);
     if (token === undefined) return done();
+    if (purchases.soldOutFromMemory(id, Date.now())) {
+      void reply.status(soldOut.status).headers(soldOut.headers).type(JSON_TYPE).send(soldOutBody);
+      return;
+    }
     purchases.purchase(id, principal, token, request.ip).then(
       // The body as Fastify's serializer would write it (JSON.stringify, same type), written here: the route's
       // serializer lookup and the object's serialisation cost more than the string.

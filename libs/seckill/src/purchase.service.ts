@@ -74,6 +74,20 @@ export class PurchaseService {
     }
   }
 
+  /**
+   * Whether purchase() would answer SOLD_OUT from memory alone, without a Redis call, for any shopper: no shedding,
+   * the activity fresh in memory, on sale, and sold out in this instance's registry. Then the outcome is counted as
+   * purchase() counts it, and the caller answers SOLD_OUT without building the error (the sell-out flood is the
+   * bulk of a sale's requests). False means nothing: call purchase().
+   */
+  soldOutFromMemory(activityId: number, now: number): boolean {
+    if (!this.soldOut.has(activityId) || this.switches.get('purchaseShedPercent') > 0) return false;
+    const activity = this.catalog.fresh(activityId);
+    if (activity === undefined || now < activity.startAt || now >= activity.endAt) return false;
+    this.metrics.purchases.inc('SOLD_OUT');
+    return true;
+  }
+
   async result(activityId: number, principal: Principal): Promise<ReservationResult> {
     const activity = await this.catalog.get(activityId);
     if (!activity.retired) return this.stock.result(activityId, principal.userId);
