@@ -166,6 +166,8 @@ interface WrkMeasured {
   non2xx: number;
   generator: number | undefined;
   server: number | undefined;
+  /** The machine less the server and wrk (Redis and MariaDB included). */
+  others: number | undefined;
   loadAverage: number;
 }
 
@@ -236,6 +238,7 @@ async function runWrk(url: string, path: string, pool: PurchasePool, entries: nu
     );
     const loadAverage = loadavg()[0];
     const before = cpuSecondsOf(serverPid);
+    const machineBefore = machineBusySeconds();
     const started = performance.now();
     const output = await new Promise<string>((resolve, reject) =>
       execFile(
@@ -247,16 +250,21 @@ async function runWrk(url: string, path: string, pool: PurchasePool, entries: nu
     );
     const wall = (performance.now() - started) / 1000;
     const after = cpuSecondsOf(serverPid);
+    const machineAfter = machineBusySeconds();
     const rps = Number(/Requests\/sec:\s+([0-9.]+)/.exec(output)?.[1]);
     const non2xx = Number(/Non-2xx or 3xx responses:\s+([0-9]+)/.exec(output)?.[1] ?? 0);
     // `times`: the shell's own user/system times, then its children's (wrk's), as "XmY.ZZZs XmY.ZZZs".
     const timesLine = output.trim().split('\n').pop() ?? '';
     const seconds = [...timesLine.matchAll(/([0-9]+)m([0-9.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+    const generator = seconds > 0 ? seconds / wall : undefined;
+    const server = before === undefined || after === undefined ? undefined : (after - before) / wall;
+    const machine = machineBefore === undefined || machineAfter === undefined ? undefined : (machineAfter - machineBefore) / wall;
     return {
       rps,
       non2xx,
-      generator: seconds > 0 ? seconds / wall : undefined,
-      server: before === undefined || after === undefined ? undefined : (after - before) / wall,
+      generator,
+      server,
+      others: machine === undefined ? undefined : Math.max(0, machine - (server ?? 0) - (generator ?? 0)),
       loadAverage,
     };
   } finally {
@@ -773,9 +781,9 @@ function renderReport(input: {
     input.wrkRuns.length === 0
       ? 'Not run (BENCH_WRK=1 runs it when wrk is installed).'
       : table(
-          ['scenario (wrk -t1)', 'req/s', 'ratio', 'non-2xx', 'server cores', 'server µs/answer', 'wrk cores', 'load avg', 'note'],
+          ['scenario (wrk -t1)', 'req/s', 'ratio', 'non-2xx', 'server cores', 'server µs/answer', 'wrk cores', 'other cores', 'load avg', 'note'],
           input.wrkRuns.map((w) => {
-            const flag = notTheServer({ generator: w.generator });
+            const flag = notTheServer({ generator: w.generator, others: w.others });
             const fastify = input.wrkRuns.find((other) => other.label === 'bare Fastify POST');
             const node = input.wrkRuns.find((other) => other.label === 'raw node:http POST');
             const base = w.label === 'bare Fastify POST' ? node : w.label.startsWith('purchase') ? fastify : undefined;
@@ -787,11 +795,12 @@ function renderReport(input: {
               cores(w.server),
               w.server === undefined ? 'n/a' : fixed((w.server / w.rps) * 1e6, 0),
               cores(w.generator),
+              cores(w.others),
               fixed(w.loadAverage, 2),
               flag ? `not a measurement of the server (${flag})` : '',
             ];
           }),
-          [false, true, false, true, true, true, true, true, false],
+          [false, true, false, true, true, true, true, true, true, false],
         );
   const cpu = cpus();
   const [l1, l5, l15] = input.machineLoadAtStart;

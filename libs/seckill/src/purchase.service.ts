@@ -107,7 +107,8 @@ export class PurchaseService {
     }
     // What memory knows of the activity comes first: an answer that holds for every shopper (unknown, not started,
     // ended, sold out) costs no limiter slot and no token check, which keeps a sold-out sale's flood cheap.
-    let activity = await this.catalog.get(activityId);
+    // A fresh in-memory entry is read without a promise (the usual case at the peak); anything else goes through get().
+    let activity = this.catalog.fresh(activityId) ?? (await this.catalog.get(activityId));
     const now = Date.now();
     this.assertOnSale(activity, now);
     this.checkLimits(principal.userId, ip);
