@@ -35,8 +35,9 @@ export function selfTimes(profile: Profile): Array<{ name: string; where: string
     const entry = totals.get(key) ?? { name, where, us: 0 };
     entry.us += delta;
     totals.set(key, entry);
-    all += delta;
+    if (name !== '(idle)') all += delta;
   });
+  // Shares of the busy time: (idle) is listed, not counted.
   return [...totals.values()].sort((a, b) => b.us - a.us).map((e) => ({ name: e.name, where: e.where, ms: e.us / 1000, share: e.us / all }));
 }
 
@@ -44,8 +45,8 @@ if (require.main === module) {
   const [file, top = '30'] = process.argv.slice(2);
   if (!file) throw new Error('usage: node dist/loadtest/cpu-profile.js <file.cpuprofile> [top]');
   const rows = selfTimes(JSON.parse(readFileSync(file, 'utf8')) as Profile);
-  process.stdout.write('| self ms | share | function | where |\n|--:|--:|---|---|\n');
-  for (const row of rows.slice(0, Number(top))) {
+  process.stdout.write('| self ms | share of busy | function | where |\n|--:|--:|---|---|\n');
+  for (const row of rows.filter((r) => r.name !== '(idle)').slice(0, Number(top))) {
     process.stdout.write(`| ${row.ms.toFixed(0)} | ${(row.share * 100).toFixed(1)}% | ${row.name} | ${row.where} |\n`);
   }
 }
