@@ -1,6 +1,7 @@
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { DomainError, mapError } from '@seckill/platform';
+import { DomainError } from '../errors/domain-error';
+import { mapError } from '../errors/error-mapper';
 
 /** Options of registerLoadShedding. */
 export interface LoadSheddingOptions {
