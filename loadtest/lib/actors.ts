@@ -11,10 +11,11 @@ export interface Step {
 }
 
 /**
- * What an actor does after an answer: send its next step at once, wait (ms) then send it, stop, or decide once some
- * work of its own is done (solving a proof-of-work).
+ * What an actor does after an answer: send its next step at once, wait (ms) then send it, stop, decide once some
+ * work of its own is done (solving a proof-of-work), or go to the back of the line (`again`: actors taking turns,
+ * as the storm's users do).
  */
-export type Next = { ready: true } | { waitMs: number } | { done: true } | { later: Promise<Next> };
+export type Next = { ready: true } | { waitMs: number } | { done: true } | { later: Promise<Next> } | { again: true };
 
 export interface Script<A> {
   step(actor: A): Step;
@@ -143,6 +144,10 @@ export async function runActors<A>(options: ActorRunOptions<A>): Promise<ActorRu
   const statuses: Record<string, Record<string, number>> = {};
   const codes: Record<string, Record<string, number>> = {};
   const lost: Record<string, number> = {};
+  // Two lines of actors ready to send: those already under way (answered a moment ago, or done waiting) go first,
+  // fresh arrivals after them, as a shopper who got a token buys at once instead of queueing behind the crowd.
+  const continuing: A[] = [];
+  let continuingHead = 0;
   const ready: A[] = [...options.actors];
   let readyHead = 0;
   const parked: Client[] = [];
@@ -155,8 +160,16 @@ export async function runActors<A>(options: ActorRunOptions<A>): Promise<ActorRu
   const control: { stop?: () => void } = {};
   const startedAt = Date.now();
 
-  const readyCount = () => ready.length - readyHead;
+  const readyCount = () => ready.length - readyHead + continuing.length - continuingHead;
   const takeReady = (): A | undefined => {
+    if (continuingHead < continuing.length) {
+      const actor = continuing[continuingHead++];
+      if (continuingHead > 4096 && continuingHead * 2 > continuing.length) {
+        continuing.splice(0, continuingHead);
+        continuingHead = 0;
+      }
+      return actor;
+    }
     if (readyHead >= ready.length) return undefined;
     const actor = ready[readyHead++];
     if (readyHead > 4096 && readyHead * 2 > ready.length) {
@@ -193,18 +206,20 @@ export async function runActors<A>(options: ActorRunOptions<A>): Promise<ActorRu
           if (!stopped) apply(actor, { done: true });
         },
       );
+    } else if ('again' in next) {
+      ready.push(actor);
     } else if ('done' in next) {
       done++;
       if (done >= total) finish();
     } else if ('waitMs' in next && next.waitMs > 0) {
       const timer = setTimeout(() => {
         timers.delete(timer);
-        ready.push(actor);
+        continuing.push(actor);
         wake();
       }, next.waitMs);
       timers.add(timer);
     } else {
-      ready.push(actor);
+      continuing.push(actor);
     }
   };
 

@@ -160,7 +160,7 @@ export function writeRunReport(dir: string, base: string, report: RunReport): st
   const written: string[] = [];
   for (const phase of report.phases) {
     if (phase.series.length === 0) continue;
-    phase.chart = `${base}-${phase.name}.svg`;
+    phase.chart = `${base}-${phase.name.replace(/[^A-Za-z0-9-]+/g, '-').replace(/-+$/, '')}.svg`;
     writeFileSync(join(dir, phase.chart), chartSvg(`${phase.name}: answers/s, p50 and p99 latency`, phase.series, phase.marks));
     written.push(join(dir, phase.chart));
   }

@@ -45,8 +45,8 @@ export async function browse(ctx: LoadtestContext): Promise<PhaseReport> {
           return { kind: read, method: 'GET', path: `${base}/${UNKNOWN_BASE + Math.floor(Math.random() * 100_000_000)}`, headers: {} };
       }
     },
-    answer: () => ({ ready: true }),
-    lost: () => ({ ready: true }),
+    answer: () => ({ again: true }),
+    lost: () => ({ again: true }),
   };
   ctx.log(`browsing for ${ctx.options.durationSeconds} s (activity ${activityId} and unknown ids)`);
   const cpu = new CpuMeter(ctx.pids);

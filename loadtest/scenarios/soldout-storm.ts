@@ -51,8 +51,8 @@ export async function soldoutStorm(ctx: LoadtestContext): Promise<PhaseReport[]>
       return { kind: 'purchase', method: 'POST', path, headers: { 'content-type': 'application/json', authorization: clicker.authorization }, body: clicker.body };
     },
     // Round robin over the users for as long as the storm lasts.
-    answer: () => ({ ready: true }),
-    lost: () => ({ ready: true }),
+    answer: () => ({ again: true }),
+    lost: () => ({ again: true }),
   };
   ctx.log(`storm on activity ${sale.activityId} for ${ctx.options.durationSeconds} s`);
   const cpu = new CpuMeter(ctx.pids);
