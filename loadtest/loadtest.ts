@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@seckill/platform';
 import { loadDotEnv } from '../tools/env-file';
+import { OrderReader } from './lib/invariants';
 import { machineFacts, pidsListeningOn } from './lib/machine';
 import { PhaseReport, RunReport, runMarkdown, writeRunReport } from './lib/run-report';
 import { AdminApi, stackUrls } from './lib/stack';
@@ -139,6 +140,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const admin = await AdminApi.connect(urls, config);
   log(`admin API: ${admin.how}`);
+  const orders = await OrderReader.open(config, admin);
+  log(`orders for the invariants: ${orders.why}`);
 
   // The processes whose CPU is reported: the services, Redis and MariaDB found by the ports they listen on.
   const ports: Record<string, number> = {};
@@ -153,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     .map((name) => `${name} (port ${ports[name]}: no process of this machine found listening, or its /proc entry is not readable)`);
   if (urls.mode === 'gateway') cpuSkipped.push('the services behind the gateway (their processes are not addressed by port here)');
 
-  const ctx: LoadtestContext = { config, urls, admin, options, pids, users: userFactory(config), log };
+  const ctx: LoadtestContext = { config, urls, admin, orders, options, pids, users: userFactory(config), log };
   const started = new Date();
   const phases: PhaseReport[] = [];
   const run = async (name: Scenario) => {
@@ -184,6 +187,7 @@ export async function main(argv: string[]): Promise<number> {
     target: urls.mode === 'gateway' ? urls.seckill : `npm start's ports (seckill ${urls.seckill})`,
     machine,
     cpuSkipped,
+    ordersFrom: orders.why,
     phases,
     ok: phases.every((phase) => phase.checks.every((check) => check.ok)),
   };

@@ -11,7 +11,6 @@ export interface Check {
 export interface OrderRow {
   id: string;
   userId: string;
-  reservationId: string;
   status: string;
   createdAt: Date;
 }
@@ -29,9 +28,9 @@ export async function ordersOf(config: AppConfig, activityId: number): Promise<O
       )) as Array<{ name: string }>;
       for (const { name } of tables) {
         const found = (await connection.query(
-          `SELECT CAST(id AS CHAR) AS id, user_id AS userId, reservation_id AS reservationId, status, created_at AS createdAt FROM \`${name.replace(/`/g, '``')}\` WHERE activity_id = ?`,
+          `SELECT CAST(id AS CHAR) AS id, user_id AS userId, status, created_at AS createdAt FROM \`${name.replace(/`/g, '``')}\` WHERE activity_id = ?`,
           [activityId],
-        )) as Array<{ id: string; userId: bigint | number | string; reservationId: string; status: string; createdAt: Date }>;
+        )) as Array<{ id: string; userId: bigint | number | string; status: string; createdAt: Date }>;
         for (const row of found) rows.push({ ...row, userId: String(row.userId) });
       }
     } finally {
@@ -39,6 +38,42 @@ export async function ordersOf(config: AppConfig, activityId: number): Promise<O
     }
   }
   return rows;
+}
+
+/**
+ * Where the orders of an activity are read: MySQL directly (every orders_* table of every shard) when this machine
+ * can reach it, else the admin API's `GET /api/admin/orders?activityId=` (merged across shards by the admin service),
+ * as behind the compose gateway, where MariaDB is not published.
+ */
+export class OrderReader {
+  private constructor(
+    private readonly config: AppConfig,
+    private readonly admin: AdminApi,
+    readonly source: 'MySQL' | 'admin API',
+    readonly why: string,
+  ) {}
+
+  static async open(config: AppConfig, admin: AdminApi): Promise<OrderReader> {
+    try {
+      const connection = await createConnection({ ...poolConfigFromUrl(config.ORDER_SHARD_URLS[0], 1), connectTimeout: 3000 });
+      await connection.end();
+      return new OrderReader(config, admin, 'MySQL', 'the order shards, read directly');
+    } catch (error) {
+      return new OrderReader(config, admin, 'admin API', `MySQL not reachable from here (${(error as Error).message.split('\n')[0]}): orders read through GET /api/admin/orders`);
+    }
+  }
+
+  async orders(activityId: number): Promise<OrderRow[]> {
+    if (this.source === 'MySQL') return ordersOf(this.config, activityId);
+    const rows: OrderRow[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Array<{ id: string; userId: string; status: string; createdAt: string }>; nextCursor: string | null } = await this.admin.orders(activityId, cursor);
+      for (const item of page.items) rows.push({ id: item.id, userId: item.userId, status: item.status, createdAt: new Date(item.createdAt) });
+      cursor = page.nextCursor;
+    } while (cursor);
+    return rows;
+  }
 }
 
 export interface DrainResult {
@@ -53,12 +88,12 @@ export interface DrainResult {
  * Waits until every accepted purchase is an order in MySQL (the relay and the order service drained them), polling
  * the orders tables; gives up after `timeoutMs`.
  */
-export async function waitForDrain(config: AppConfig, activityId: number, accepted: number, lastAcceptedAt: number, timeoutMs: number): Promise<DrainResult> {
+export async function waitForDrain(reader: OrderReader, activityId: number, accepted: number, lastAcceptedAt: number, timeoutMs: number): Promise<DrainResult> {
   const deadline = Date.now() + timeoutMs;
-  let orders = await ordersOf(config, activityId);
+  let orders = await reader.orders(activityId);
   while (orders.length < accepted && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    orders = await ordersOf(config, activityId);
+    orders = await reader.orders(activityId);
   }
   const drained = orders.length >= accepted;
   const times = orders.map((order) => order.createdAt.getTime()).sort((a, b) => a - b);

@@ -49,6 +49,8 @@ export interface RunReport {
   machine: MachineFacts;
   /** Processes whose CPU could not be measured, and why. */
   cpuSkipped: string[];
+  /** Where the invariants read the orders (MySQL, or the admin API when MySQL is out of reach). */
+  ordersFrom: string;
   phases: PhaseReport[];
   ok: boolean;
 }
@@ -147,6 +149,8 @@ export function runMarkdown(report: RunReport): string {
     '',
     'The load generator runs on the same machine as the stack and shares its cores: its own CPU is in every phase\'s table.',
     ...(report.cpuSkipped.length > 0 ? ['', `CPU not measured: ${report.cpuSkipped.join('; ')}.`] : []),
+    '',
+    `Orders for the invariants: ${report.ordersFrom}.`,
     '',
     ...report.phases.map(phaseMarkdown),
   ];

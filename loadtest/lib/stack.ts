@@ -128,6 +128,11 @@ export class AdminApi {
     return requestJson<Reconciliation>(`${this.urls.admin}/api/admin/reconciliation?activityId=${activityId}`, 'reconciliation', { token: this.token });
   }
 
+  orders(activityId: number, cursor: string | null): Promise<{ items: Array<{ id: string; userId: string; status: string; createdAt: string }>; nextCursor: string | null }> {
+    const query = `activityId=${activityId}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    return requestJson(`${this.urls.admin}/api/admin/orders?${query}`, 'listing orders', { token: this.token });
+  }
+
   stats(): Promise<{ relay: { backlog: number }; activities: Array<{ id: number; remaining: number; reserved: number; ordersCreated: number }> }> {
     return requestJson(`${this.urls.admin}/api/admin/stats`, 'stats', { token: this.token });
   }

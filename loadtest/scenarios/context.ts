@@ -1,4 +1,5 @@
 import { AccessTokenService, AppConfig } from '@seckill/platform';
+import { OrderReader } from '../lib/invariants';
 import { AdminApi, StackUrls } from '../lib/stack';
 import { Shopper } from '../lib/shopper';
 
@@ -31,6 +32,8 @@ export interface LoadtestContext {
   config: AppConfig;
   urls: StackUrls;
   admin: AdminApi;
+  /** Where orders are read for the invariants (MySQL, else the admin API). */
+  orders: OrderReader;
   options: LoadtestOptions;
   /** Processes whose CPU is measured, by name. */
   pids: Record<string, number>;

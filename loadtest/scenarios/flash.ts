@@ -62,7 +62,7 @@ export async function flash(ctx: LoadtestContext): Promise<PhaseReport> {
   ctx.log(`flash over in ${((result.endedAt - result.startedAt) / 1000).toFixed(1)} s: ${winners.length} won; outcomes ${JSON.stringify(outcomes)}; waiting for the orders`);
 
   const drainStarted = Date.now();
-  const drain = await waitForDrain(ctx.config, activity.id, winners.length, lastWonAt, options.drainTimeoutSeconds * 1000);
+  const drain = await waitForDrain(ctx.orders, activity.id, winners.length, lastWonAt, options.drainTimeoutSeconds * 1000);
   const drainWaitMs = Date.now() - drainStarted;
   const reconciliation = await settledReconciliation(ctx.admin, activity.id);
   const statuses: Record<string, Record<string, number>> = {};

@@ -1,6 +1,6 @@
 import { PurchaseTokens } from '@seckill/seckill';
 import { runActors, Script } from '../lib/actors';
-import { Check, checkInvariants, ordersOf, settledReconciliation } from '../lib/invariants';
+import { Check, checkInvariants, settledReconciliation } from '../lib/invariants';
 import { CpuMeter } from '../lib/machine';
 import { loadPart, PhaseReport } from '../lib/run-report';
 import { LoadtestContext, mergeStatuses } from './context';
@@ -39,7 +39,7 @@ export async function soldoutStorm(ctx: LoadtestContext): Promise<PhaseReport[]>
   const now = Date.now();
   const mint = (userId: string, at: number) => JSON.stringify({ token: tokens.issue(sale.activityId, userId, at).token });
   const clickers: Clicker[] = ctx.users(USERS).map((user) => ({ ...user, body: mint(user.userId, now), mintedAt: now }));
-  const ordersBefore = (await ordersOf(ctx.config, sale.activityId)).length;
+  const ordersBefore = (await ctx.orders.orders(sale.activityId)).length;
   const path = `/api/activities/${sale.activityId}/purchase`;
   const script: Script<Clicker> = {
     step: (clicker) => {
@@ -68,7 +68,7 @@ export async function soldoutStorm(ctx: LoadtestContext): Promise<PhaseReport[]>
   });
   const cpuUse = cpu.read();
   mergeStatuses(sale.statuses, result.statuses);
-  const orders = await ordersOf(ctx.config, sale.activityId);
+  const orders = await ctx.orders.orders(sale.activityId);
   const reconciliation = await settledReconciliation(ctx.admin, sale.activityId);
   const purchase = result.statuses.purchase ?? {};
   const refused = Object.entries(result.codes.purchase ?? {});
