@@ -32,7 +32,7 @@ Runs against a stack that is already running (npm start, or docker compose throu
   --max-seconds <s>         stop a phase's load after this long whatever is left (default 300)
   --drain-timeout <s>       flash: how long to wait for every 202 to become an order (default 120)
   --reports <dir>           where reports go (default loadtest/reports)
-  --quiet                   no progress line (also when CI is set or stderr is not a terminal)
+  --quiet                   no progress bar (also when CI is set or stderr is not a terminal)
 
 Needs the stack's JWT_SECRET (shoppers' tokens are minted locally), its admin login or JWT_SECRET, its MySQL
 (DATABASE_URL, ORDER_SHARD_URLS) for the invariants, and PROVIDER_ADMIN_KEY for pay: the same environment or .env

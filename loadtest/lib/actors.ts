@@ -39,6 +39,8 @@ export interface ActorRunOptions<A> {
   progress: boolean;
   /** Label on the progress line. */
   label: string;
+  /** Actors take turns until maxSeconds (a storm): the progress bar shows time, not actors finished. */
+  timeBound?: boolean;
   /**
    * What a connection sends when it is built and no actor is ready (only possible when there are more connections
    * than actors ready at the start): a cheap read, reported as kind `idle`.
@@ -285,10 +287,16 @@ export async function runActors<A>(options: ActorRunOptions<A>): Promise<ActorRu
 
   let progressTimer: NodeJS.Timeout | undefined;
   if (options.progress) {
+    // A bar of the actors finished (a sale) or, for actors that take turns until the time is up, of the time.
+    const timeBound = options.timeBound === true;
     progressTimer = setInterval(() => {
       const seconds = (Date.now() - startedAt) / 1000;
+      const fraction = Math.min(1, timeBound ? seconds / options.maxSeconds : done / Math.max(total, 1));
+      const width = 24;
+      const bar = `[${'='.repeat(Math.round(fraction * width)).padEnd(width)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`;
+      const what = timeBound ? '' : ` ${done}/${total} done${pending > 0 ? ` (${pending} solving a challenge)` : ''},`;
       process.stderr.write(
-        `\r${options.label}: ${done}/${total} done${pending > 0 ? ` (${pending} solving a challenge)` : ''}, ${samples.length} answers, ${Math.round(samples.length / Math.max(seconds, 0.001))} req/s, ${seconds.toFixed(1)} s   `,
+        `\r${options.label} ${bar}${what} ${samples.length} answers, ${Math.round(samples.length / Math.max(seconds, 0.001))}/s, ${seconds.toFixed(1)} s   `,
       );
     }, 250);
   }

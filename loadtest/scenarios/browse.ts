@@ -57,6 +57,7 @@ export async function browse(ctx: LoadtestContext): Promise<PhaseReport> {
     script,
     maxSeconds: ctx.options.durationSeconds,
     progress: ctx.options.progress,
+    timeBound: true,
     label: 'browse',
     idlePath: `${base}/${activityId}/stock`,
   });

@@ -63,6 +63,7 @@ export async function soldoutStorm(ctx: LoadtestContext): Promise<PhaseReport[]>
     script,
     maxSeconds: ctx.options.durationSeconds,
     progress: ctx.options.progress,
+    timeBound: true,
     label: 'soldout-storm',
     idlePath: `/api/activities/${sale.activityId}/stock`,
   });
