@@ -55,8 +55,10 @@ export class OrderReader {
 
   static async open(config: AppConfig, admin: AdminApi): Promise<OrderReader> {
     try {
-      const connection = await createConnection({ ...poolConfigFromUrl(config.ORDER_SHARD_URLS[0], 1), connectTimeout: 3000 });
-      await connection.end();
+      await withRetries(async () => {
+        const connection = await createConnection({ ...poolConfigFromUrl(config.ORDER_SHARD_URLS[0], 1), connectTimeout: 3000 });
+        await connection.end();
+      });
       return new OrderReader(config, admin, 'MySQL', 'the order shards, read directly');
     } catch (error) {
       return new OrderReader(config, admin, 'admin API', `MySQL not reachable from here (${(error as Error).message.split('\n')[0]}): orders read through GET /api/admin/orders`);
@@ -64,7 +66,8 @@ export class OrderReader {
   }
 
   async orders(activityId: number): Promise<OrderRow[]> {
-    if (this.source === 'MySQL') return ordersOf(this.config, activityId);
+    // A shared MariaDB may refuse a connection for a moment (too many connections): tried again before failing.
+    if (this.source === 'MySQL') return withRetries(() => ordersOf(this.config, activityId));
     const rows: OrderRow[] = [];
     let cursor: string | null = null;
     do {
@@ -73,6 +76,18 @@ export class OrderReader {
       cursor = page.nextCursor;
     } while (cursor);
     return rows;
+  }
+}
+
+/** `attempt`, tried up to 4 times a second apart (a refused connection that is not there a moment later). */
+async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= 4) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
 }
 
