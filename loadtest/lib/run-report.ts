@@ -147,7 +147,7 @@ export function runMarkdown(report: RunReport): string {
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}. Load average (1/5/15 min) ${m.loadBefore.join(' / ')} before, ${(m.loadAfter ?? []).join(' / ')} after` +
       `${m.loadBefore[0] > m.cores * 0.5 ? ' — the machine was busy before the run began: other work shared its cores, and the figures show it' : ''}.`,
     '',
-    'The load generator runs on the same machine as the stack and shares its cores: its own CPU is in every phase\'s table.',
+    'The load generator shares this machine\'s cores with everything else on it (the stack too, when it runs here): its own CPU is in every phase\'s table.',
     ...(report.cpuSkipped.length > 0 ? ['', `CPU not measured: ${report.cpuSkipped.join('; ')}.`] : []),
     '',
     `Orders for the invariants: ${report.ordersFrom}.`,
