@@ -109,6 +109,7 @@ async function main(): Promise<void> {
     ORDER_DRAIN_RATE_PER_SECOND: '1000000',
     ORDER_SWEEP_AFTER_MS: '600000',
     ...(process.env.BENCH_ORDER_CONCURRENCY ? { ORDER_WORKER_CONCURRENCY: process.env.BENCH_ORDER_CONCURRENCY } : {}),
+    ...(process.env.BENCH_TIMEOUT_BATCH ? { ORDER_TIMEOUT_BATCH: process.env.BENCH_TIMEOUT_BATCH } : {}),
   });
   let service: Child | undefined;
   const redis = new Redis(config.REDIS_URL);
