@@ -8,7 +8,7 @@ import { OrderTimeouts } from './order-timeouts';
 import { OrdersMetrics } from './orders.metrics';
 
 /** Timeout jobs one order process holds at once (each only waits for its pass; see onApplicationBootstrap). */
-const TIMEOUT_JOBS_AT_ONCE = 256;
+const TIMEOUT_JOBS_AT_ONCE = 2048;
 
 /**
  * Takes the due order-timeout jobs (a delayed job per creation batch and expiry second, all of one activity) and hands

@@ -36,8 +36,9 @@ interface Item {
  * conditional UPDATE per shard table (OrderRepository.cancelExpired) and one release script call (release.lua over
  * all of them), with one log line. A hand-written scheduler rather than BullMQ's order: BullMQ hands out due jobs first
  * come first served, so 50,000 orders due a little earlier delayed another activity's single order for as long as
- * they took; here that order is in the very next pass, whatever the other lanes hold (bounded by one pass: at most
- * ORDER_TIMEOUT_BATCH orders of each activity). The queue stays the durable record: a job completes only once every
+ * they took; here that order is in the very next pass once its job is taken, whatever the other lanes hold (bounded
+ * by one pass: at most ORDER_TIMEOUT_BATCH orders of each activity). The jobs are taken many at once (see
+ * OrderTimeoutProcessor), so the jobs due before it delay it only by their taking (a Redis call each), not their cancels. The queue stays the durable record: a job completes only once every
  * order of it went through a pass, and fails (to be retried with backoff) if its pass failed or some order is not due.
  *
  * Correctness: the UPDATE is conditional (PENDING_PAYMENT and expired), so a payment racing it either made the order
