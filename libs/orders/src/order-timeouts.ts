@@ -43,8 +43,9 @@ interface Item {
  * come first served, so 50,000 orders due a little earlier delayed another activity's single order for as long as
  * they took; here that order is in the very next pass once its job is taken, whatever the other lanes hold (bounded
  * by one pass: at most ORDER_TIMEOUT_BATCH orders of each activity). The jobs are taken many at once (see
- * OrderTimeoutProcessor), so the jobs due before it delay it only by their taking (a Redis call each), not their cancels. The queue stays the durable record: a job completes only once every
- * order of it went through a pass, and fails (to be retried with backoff) if its pass failed or some order is not due.
+ * OrderTimeoutProcessor), so the jobs due before it delay it only by their taking (a Redis call each), not by their
+ * cancels. The queue stays the durable record: a job completes only once every order of it went through a pass, and
+ * fails (to be retried with backoff) if its pass failed or some order is not due.
  *
  * Correctness: the UPDATE is conditional (PENDING_PAYMENT and expired), so a payment racing it either made the order
  * PAID first (the UPDATE skips it, its unit stays sold) or finds it CANCELLED (its own conditional UPDATE changes
@@ -102,8 +103,8 @@ export class OrderTimeouts {
 
   /**
    * Starts passes while there are due orders, PASSES_AT_ONCE at most: a pass waits on MariaDB and Redis most of its
-   * time, so a few in flight keep them busy (one activity's backlog alone is cancelled about twice as fast as with
-   * one), while each pass still gives every activity its share.
+   * time, so a few in flight keep them busy (bench:orders, 50,000 orders of one activity: 7,400 orders/s against
+   * 5,500 with one pass at a time, same load), while each pass still gives every activity its share.
    */
   private fill(): void {
     while (this.inFlight < PASSES_AT_ONCE && this.lanes.size > 0) {
