@@ -12,7 +12,8 @@ import { AppModule as SeckillApp } from '../apps/seckill/src/app.module';
 /** The committed combined document, relative to the repository's root. */
 export const OPENAPI_FILE = 'docs/openapi.json';
 
-const MODULES: Record<ServiceName, (config: AppConfig) => DynamicModule> = {
+/** Each service's root module, as its main.ts builds it. */
+export const MODULES: Record<ServiceName, (config: AppConfig) => DynamicModule> = {
   auth: (config) => AuthApp.register(config),
   seckill: (config) => SeckillApp.register(config),
   order: (config) => OrderApp.register(config),

@@ -82,8 +82,6 @@ describe('drill: Redis restarted with AOF persistence (appendfsync always)', () 
 
     await sale.finished();
     stack.log(`shoppers' answers: ${sale.tally()}; gave up: ${sale.gaveUp.length}`);
-    await verifyInvariants(stack, sale, {
-      knownServerErrors: 'the purchase path answers 500 INTERNAL while Redis is down, where the contract says 503 BUSY; fixed on the defects branch',
-    });
+    await verifyInvariants(stack, sale);
   });
 });

@@ -259,11 +259,6 @@ export interface VerifyOptions {
   reconciliationLost?: ReadonlySet<string>;
   /** How long the orders may take to appear. */
   drainTimeoutMs?: number;
-  /**
-   * A defect, fixed elsewhere and not yet here, that makes the services answer 500 or above during this drill's fault:
-   * such answers are then printed as known rather than failing the drill.
-   */
-  knownServerErrors?: string;
 }
 
 /**
@@ -361,12 +356,8 @@ export async function verifyInvariants(stack: DrillStack, sale: Sale, options: V
 
   // Degrade, never fail: a dependency that is down answers 503 with Retry-After, never 500.
   const fives = sale.serverErrors();
-  if (fives.length > 0 && options.knownServerErrors) {
-    stack.log(`KNOWN DEFECT (${options.knownServerErrors}): shoppers got ${fives.join(', ')}`);
-  } else {
-    assert.deepEqual(fives, [], 'answers of 500 or above: a dependency down must answer 503');
-    stack.log(`verified: degrade, never fail: no answer of 500 or above among ${[...sale.answers.values()].reduce((a, b) => a + b, 0)} answers`);
-  }
+  assert.deepEqual(fives, [], 'answers of 500 or above: a dependency down must answer 503');
+  stack.log(`verified: degrade, never fail: no answer of 500 or above among ${[...sale.answers.values()].reduce((a, b) => a + b, 0)} answers`);
 
   const failed = await stack.orderCreateQueue.getJobCounts('failed');
   assert.equal(failed.failed, 0, 'order-create jobs failed for good');

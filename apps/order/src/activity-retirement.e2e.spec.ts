@@ -7,7 +7,7 @@ import type Redis from 'ioredis';
 import { ActivityCache, ActivityRecord, ActivityRepository } from '@seckill/activities';
 import { OrderCreateJob, orderCreateJobs, QUEUES } from '@seckill/contracts';
 import { OrderRepository } from '@seckill/order-store';
-import { AppConfig, CORE_DB, PrismaClient, REDIS } from '@seckill/platform';
+import { AppConfig, CORE_DB, PrismaClient, REDIS, RedisKeys } from '@seckill/platform';
 import { StockService } from '@seckill/stock';
 import { createTestConfig, createTestDatabases, dropTestResources, startTestApp, TestApp, waitFor } from '@seckill/testing';
 import { AppModule } from './app.module';
@@ -86,9 +86,12 @@ describe('retiring an activity that is over', () => {
 
     await waitFor(async () => !(await stock.liveActivities()).includes(record.id), 30_000, 'the activity to be retired');
 
-    // Only the catalog's own entries may stay (they expire, or are one small key per activity).
+    // Only the catalog's own entries may stay (they expire, or are one small key per activity), and the dashboard's
+    // three order counters, now expiring.
     const left = await activityKeys(record.id);
-    assert.deepEqual(left.filter((key) => !key.startsWith('catalog')), [], `hot keys left: ${left.join(', ')}`);
+    assert.deepEqual(left.filter((key) => !key.startsWith('catalog') && key !== 'stats'), [], `hot keys left: ${left.join(', ')}`);
+    const statsTtl = await redis.pttl(app.app.get(RedisKeys, { strict: false }).activityStats(record.id));
+    assert.ok(left.includes('stats') ? statsTtl > 0 : statsTtl === -2, `the stats hash expires (pttl ${statsTtl})`);
     const db = app.app.get<PrismaClient>(CORE_DB, { strict: false });
     const row = await db.activity.findUniqueOrThrow({ where: { id: record.id } });
     assert.ok(row.retiredAt, 'the retirement is recorded');

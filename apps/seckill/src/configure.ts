@@ -4,7 +4,6 @@ import fastifyStatic from '@fastify/static';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import { registerLoadShedding } from '@seckill/flow-control';
 import type { AppConfig } from '@seckill/platform';
 import { registerHttpCaching, registerPurchaseFastPath } from '@seckill/seckill';
 
@@ -15,17 +14,12 @@ const ASSET_CACHE = 'public, max-age=31536000, immutable';
 const PAGE_CACHE = 'no-cache';
 
 /**
- * The hot path sheds load at the door (503 BUSY before any work when the instance is saturated) and serves
- * well-formed purchases in Fastify's hooks, ahead of Nest's per-request machinery (see registerPurchaseFastPath);
+ * The hot path serves well-formed purchases in Fastify's hooks, ahead of Nest's per-request machinery (see registerPurchaseFastPath);
  * catalog reads carry Cache-Control and ETag for a CDN or the gateway; and the shop page is served at /shop/.
  * `fastPath: false` leaves every purchase to the controller (tests compare the two doors).
  */
 export function configureSeckill(app: NestFastifyApplication, config: AppConfig, options: { fastPath?: boolean } = {}): void {
   const fastify = app.getHttpAdapter().getInstance();
-  registerLoadShedding(fastify, {
-    maxEventLoopDelayMs: config.SHED_MAX_EVENT_LOOP_DELAY_MS,
-    maxInFlight: config.SHED_MAX_IN_FLIGHT,
-  });
   registerHttpCaching(fastify);
   registerShop(fastify);
   if (options.fastPath !== false) registerPurchaseFastPath(app);

@@ -110,10 +110,21 @@ after(async () => {
 
 describe('seckill purchase', () => {
   for (const stockShards of [1, 4]) {
-    it(`2,000 concurrent purchases by 1,500 users against stock 100 over ${stockShards} key(s) sell exactly 100`, async () => {
+    it(`2,000 purchases by 1,500 users, 500 in flight at a time, against stock 100 over ${stockShards} key(s) sell exactly 100`, async () => {
       const activity = await createActivity({ stock: 100, stockShards });
       const users = Array.from({ length: 2000 }, (_, i) => 10_000 + (i < 1500 ? i : i % 500));
-      const responses = await Promise.all(users.map((user) => purchase(seckill, activity.id, user)));
+      // 500 at a time: client and server share this process, and 2,000 sockets opened at once from it were now and
+      // then reset (ECONNRESET at the client) on a loaded machine; the race for the last units is as real with 500.
+      const responses: Awaited<ReturnType<typeof purchase>>[] = new Array(users.length);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 500 }, async () => {
+          while (next < users.length) {
+            const index = next++;
+            responses[index] = await purchase(seckill, activity.id, users[index]);
+          }
+        }),
+      );
 
       const accepted = responses.filter((r) => r.status === 202);
       assert.equal(accepted.length, 100);

@@ -13,6 +13,12 @@ import { activitiesWithPendingBatches } from './pending-batches';
 const LEASE_MS = 60_000;
 
 /**
+ * The activity's live-stats hash (orders created, paid, cancelled: three counters the dashboard shows for recent
+ * sales) outlives the hot keys by this long, then expires: nothing writes it once no order awaits payment.
+ */
+const STATS_KEPT_MS = 7 * 24 * 3600 * 1000;
+
+/**
  * Retires the hot state in Redis of activities that are over, so that Redis, the relay (which reads every live
  * activity's stream) and the sweeper (which scans every live activity's reservations) do not carry every sale ever
  * held. An activity is retired once all of these hold:
@@ -34,7 +40,7 @@ export class ActivityRetirer implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     private readonly config: AppConfig,
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly stock: StockService,
     private readonly activities: ActivityRepository,
@@ -105,6 +111,7 @@ export class ActivityRetirer implements OnApplicationBootstrap, OnApplicationShu
     await this.activities.markRetired(activity.id, { remaining: remaining ?? activity.stock, reserved }, new Date(now));
     await this.cache.changed(activity.id);
     await this.stock.retire(activity.id, activity.stockShards);
+    await this.redis.pexpire(this.keys.activityStats(activity.id), STATS_KEPT_MS);
     this.logger.log(`retired activity ${activity.id} from Redis (remaining ${remaining ?? activity.stock}, held ${reserved})`);
     return true;
   }

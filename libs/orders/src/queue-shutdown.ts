@@ -3,7 +3,7 @@ import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { QUEUES } from '@seckill/contracts';
-import { dropQueueConnection, REDIS } from '@seckill/platform';
+import { dropQueueConnection, REDIS, settled } from '@seckill/platform';
 import { OrderCreateProcessor } from './order-create.processor';
 import { OrderTimeoutProcessor } from './order-timeout.processor';
 
@@ -25,7 +25,11 @@ export class QueueShutdown implements BeforeApplicationShutdown {
   ) {}
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.redis.status === 'ready') return;
+    if (this.redis.status === 'ready') {
+      // Let connections still being set up finish first (see settled()), then the graceful close goes ahead.
+      await Promise.allSettled([this.createQueue, this.timeoutQueue].map(settled));
+      return;
+    }
     await Promise.allSettled([
       this.creates.worker.close(true),
       this.timeouts.worker.close(true),

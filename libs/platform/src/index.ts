@@ -22,6 +22,7 @@ export * from './stats/live-stats';
 export * from './health/health.service';
 export * from './http/create-http-app';
 export * from './http/request-edge';
+export * from './http/load-shedding';
 export * from './http/request-logging';
 export * from './http/openapi';
 export * from './platform.module';

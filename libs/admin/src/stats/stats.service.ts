@@ -186,7 +186,8 @@ export class StatsService {
       records.map(async (record) => {
         const [remaining, reserved, counts] = await Promise.all([
           this.stock.available(record),
-          this.stock.holders(record.id),
+          // A retired activity's holders are what Redis held when its keys went (kept in MySQL).
+          record.retired ? record.retired.reserved : this.stock.holders(record.id),
           this.redis.hgetall(this.keys.activityStats(record.id)),
         ]);
         return {

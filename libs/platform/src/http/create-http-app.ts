@@ -12,6 +12,7 @@ import { AccessTokenService } from '../auth/access-token.service';
 import { registerRequestLogging, requestIdOf } from './request-logging';
 import { createOpenApiDocument } from './openapi';
 import { MetricsService } from '../metrics/metrics.service';
+import { registerLoadShedding } from './load-shedding';
 import { BODY_LIMIT_BYTES, clientErrorHandler, frameworkErrors, registerRequestEdge } from './request-edge';
 
 export interface HttpAppOptions {
@@ -19,14 +20,14 @@ export interface HttpAppOptions {
   config: AppConfig;
   /** Serve the OpenAPI document and its UI at /docs (default true). */
   docs?: boolean;
-  /** Service-specific setup of the Fastify instance (e.g. load shedding), before any route is served. */
+  /** Service-specific setup of the Fastify instance (e.g. the purchase fast path), before any route is served. */
   configure?: (app: NestFastifyApplication, config: AppConfig) => void | Promise<void>;
 }
 
 /**
  * Creates a service's Nest application on Fastify with everything the API contract asks of every service:
  * the request edge (JSON-only bodies up to 16 KiB, path limits, the error body for what fails before routing; see
- * registerRequestEdge), the global validation pipe and exception filter (so Fastify's own errors get the error body
+ * registerRequestEdge), load shedding (registerLoadShedding), the global validation pipe and exception filter (so Fastify's own errors get the error body
  * too), request metrics, OpenAPI at /docs and graceful shutdown. The caller listens.
  */
 export async function createHttpApp(rootModule: DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
@@ -47,6 +48,12 @@ export async function createHttpApp(rootModule: DynamicModule, options: HttpAppO
   const tokens = app.get(AccessTokenService);
   registerRequestLogging(fastify, logger.pino, { accessLog: config.ACCESS_LOG, verifyToken: (token) => tokens.verify(token) });
   registerRequestEdge(app);
+  // Every service sheds load at the door (503 BUSY before any parsing or handler) while saturated, not only the hot
+  // path: an auth or order instance drowning in requests must say so fast rather than time out for everyone.
+  registerLoadShedding(fastify, {
+    maxEventLoopDelayMs: config.SHED_MAX_EVENT_LOOP_DELAY_MS,
+    maxInFlight: config.SHED_MAX_IN_FLIGHT,
+  });
 
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
@@ -29,18 +29,28 @@ export function bullConnection(config: AppConfig): RedisOptions {
 }
 
 @Injectable()
-class QueueCloser implements OnApplicationShutdown {
+class QueueCloser implements BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     @Inject(ORDER_CREATE_QUEUE) private readonly create: Queue,
     @Inject(ORDER_TIMEOUT_QUEUE) private readonly timeout: Queue,
     @Optional() @Inject(REDIS) private readonly redis?: Redis,
   ) {}
-  async onApplicationShutdown(): Promise<void> {
+
+  /**
+   * Looks at Redis before any module's shutdown hook runs: afterwards the shared connection has been QUIT by its own
+   * closer, and a healthy Redis would look unreachable (dropping a queue's connection in the middle of its setup then
+   * fails that setup).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     // A graceful close QUITs, which waits for an unreachable Redis to come back: drop the connections instead.
     const queues = [this.create, this.timeout];
     const redisDown = this.redis !== undefined && this.redis.status !== 'ready';
     if (redisDown) await Promise.allSettled(queues.map(dropQueueConnection));
-    await Promise.allSettled(queues.map((queue) => queue.close()));
+    else await Promise.allSettled(queues.map(settled));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.create, this.timeout].map((queue) => queue.close()));
   }
 }
 
@@ -48,8 +58,14 @@ function queueProvider(token: symbol, name: string) {
   return {
     provide: token,
     inject: [AppConfig, RedisKeys],
-    useFactory: (config: AppConfig, keys: RedisKeys) =>
-      new Queue(name, { connection: bullConnection(config), prefix: keys.bullPrefix }),
+    useFactory: (config: AppConfig, keys: RedisKeys) => {
+      const queue = new Queue(name, { connection: bullConnection(config), prefix: keys.bullPrefix });
+      // A connection error (Redis unreachable, a connection dropped at shutdown) is logged, never thrown: an
+      // 'error' event without a listener would end the process.
+      const logger = new Logger(`queue:${name}`);
+      queue.on('error', (error: Error) => logger.warn(error.message));
+      return queue;
+    },
   };
 }
 
@@ -68,6 +84,16 @@ export class QueueModule {
       exports: [ORDER_CREATE_QUEUE, ORDER_TIMEOUT_QUEUE],
     };
   }
+}
+
+/**
+ * Waits (at most a second) for a queue's connection to finish its setup. Closing a queue whose connection is still
+ * being set up (an app built and closed at once, as the OpenAPI build does) disconnects it in the middle of BullMQ's
+ * version check, whose failed INFO then surfaces as an unhandled rejection; once set up, close() QUITs cleanly.
+ */
+export async function settled(queue: Pick<Queue, 'waitUntilReady'>): Promise<void> {
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+  await Promise.race([queue.waitUntilReady().then(() => undefined, () => undefined), timeout]);
 }
 
 /**

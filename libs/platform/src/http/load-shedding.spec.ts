@@ -124,7 +124,7 @@ describe('registerLoadShedding: event-loop lag', () => {
 
   before(async () => {
     fastify = server();
-    registerLoadShedding(fastify, { maxEventLoopDelayMs: 15, maxInFlight: 100, sampleIntervalMs: 200 });
+    registerLoadShedding(fastify, { maxEventLoopDelayMs: 15, maxInFlight: 100, sampleIntervalMs: 200, bootGraceMs: 0 });
     fastify.get('/fast', async () => ({ done: true }));
     fastify.get('/health/ready', async () => ({ status: 'ok' }));
     url = await fastify.listen({ port: 0, host: '127.0.0.1' });
@@ -154,6 +154,26 @@ describe('registerLoadShedding: event-loop lag', () => {
   it('does not expose a status route of its own', async () => {
     const response = await fetch(`${url}/status`);
     assert.equal(response.status, 404);
+  });
+});
+
+describe('registerLoadShedding: boot', () => {
+  it('lets the first requests through while the samples still measure the boot, not the load', async () => {
+    const fastify = server();
+    registerLoadShedding(fastify, { maxEventLoopDelayMs: 15, maxInFlight: 100, sampleIntervalMs: 100, bootGraceMs: 10_000 });
+    fastify.get('/fast', async () => ({ done: true }));
+    try {
+      const url = await fastify.listen({ port: 0, host: '127.0.0.1' });
+      // The rest of a slow boot: work done as the server becomes ready (a service's bootstrap hooks) blocks the loop.
+      const until = Date.now() + 500;
+      while (Date.now() < until) {
+        // busy on purpose
+      }
+      await eventually(() => fastify.isUnderPressure(), 2000);
+      assert.equal((await get(`${url}/fast`)).status, 200, 'not shed during the boot grace');
+    } finally {
+      await fastify.close();
+    }
   });
 });
 

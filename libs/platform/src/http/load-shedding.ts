@@ -1,6 +1,7 @@
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { DomainError, mapError } from '@seckill/platform';
+import { DomainError } from '../errors/domain-error';
+import { mapError } from '../errors/error-mapper';
 
 /** Options of registerLoadShedding. */
 export interface LoadSheddingOptions {
@@ -17,6 +18,12 @@ export interface LoadSheddingOptions {
   exempt?: (url: string) => boolean;
   /** How often the event-loop delay is sampled, in milliseconds (default 1000). */
   sampleIntervalMs?: number;
+  /**
+   * For this long after the server is ready, the event-loop check lets requests through (default 2000 ms): the
+   * first samples measure the boot (module setup, connections), not the load, and would shed the first requests
+   * of an idle instance. The in-flight bound applies from the start.
+   */
+  bootGraceMs?: number;
 }
 
 /** The default exemption: /health/* and /metrics, which must answer most of all when the service is saturated. */
@@ -45,6 +52,12 @@ export function registerLoadShedding(fastify: FastifyInstance, options: LoadShed
     throw new RangeError(`retryAfterSeconds must be an integer >= 1, got ${retryAfterSeconds}`);
   }
   const exempt = options.exempt ?? isExemptFromLoadShedding;
+  const bootGraceMs = options.bootGraceMs ?? 2000;
+  let graceUntil = Number.POSITIVE_INFINITY;
+  fastify.addHook('onReady', (done) => {
+    graceUntil = Date.now() + bootGraceMs;
+    done();
+  });
 
   // Mapped once: every shed answer is the same, and building it per request would add work exactly when the
   // process can least afford it.
@@ -75,7 +88,7 @@ export function registerLoadShedding(fastify: FastifyInstance, options: LoadShed
     exposeStatusRoute: false,
     // Returning without sending lets an exempt request through; once the reply is sent, Fastify stops there.
     pressureHandler: (request, reply) => {
-      if (!exempt(request.url)) shed(reply, lagging);
+      if (!exempt(request.url) && Date.now() >= graceUntil) shed(reply, lagging);
     },
   });
 }
