@@ -55,7 +55,7 @@ export async function rebuild(argv: string[], print: (line: string) => void): Pr
       const remaining = outcome.remaining ?? 0;
       await stock.announceSoldOut(activity.id, remaining === 0);
       const unpaid = rows.filter((row) => row.status === 'PENDING_PAYMENT');
-      const jobs = orderTimeoutJobs(unpaid.map((row) => ({ id: row.id, expiresAt: row.expires_at })));
+      const jobs = orderTimeoutJobs(activity.id, unpaid.map((row) => ({ id: row.id, expiresAt: row.expires_at })));
       if (jobs.length > 0) await timeouts.addBulk(jobs);
       const lost = await stock.lost(activity.id);
       print(

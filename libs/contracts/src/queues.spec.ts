@@ -23,7 +23,7 @@ describe('order-timeout jobs', () => {
 
   it('make one delayed job per expiry second, named after its orders whatever their order', () => {
     const now = 1_700_000_000_000;
-    const jobs = orderTimeoutJobs([
+    const jobs = orderTimeoutJobs(4, [
       { id: 30n, expiresAt: at(now + 5_400) },
       { id: 10n, expiresAt: at(now + 5_100) },
       { id: 20n, expiresAt: at(now + 9_000) },
@@ -32,13 +32,14 @@ describe('order-timeout jobs', () => {
       ['timeout-10-2', ['10', '30'], 6_000],
       ['timeout-20-1', ['20'], 9_000],
     ]);
+    assert.ok(jobs.every((job) => job.data.activityId === 4));
   });
 
   it('are due at once for orders already expired, and give the same ids when made again', () => {
     const now = 1_700_000_000_000;
     const orders = [{ id: 7n, expiresAt: at(now - 60_000) }];
-    const [job] = orderTimeoutJobs(orders, now);
+    const [job] = orderTimeoutJobs(4, orders, now);
     assert.equal(job.opts.delay, 0);
-    assert.equal(orderTimeoutJobs(orders, now + 5000)[0].opts.jobId, job.opts.jobId);
+    assert.equal(orderTimeoutJobs(4, orders, now + 5000)[0].opts.jobId, job.opts.jobId);
   });
 });

@@ -29,24 +29,28 @@ export interface OrderCreateJob {
 /** Reservations in one order-create job at most. */
 export const ORDER_BATCH_MAX = 1000;
 
-/** Payload of an order-timeout job: orders created together, due at the same second. */
+/** Payload of an order-timeout job: orders of one activity created together, due at the same second. */
 export interface OrderTimeoutJob {
   orderIds: string[];
+  /** The orders' activity (absent in jobs scheduled by older versions: read from the first order). */
+  activityId?: number;
 }
 
 /**
- * The order-timeout jobs for orders, as the order service schedules them: one delayed job per expiry second, named
+ * The order-timeout jobs for orders of one activity, as the order service schedules them: one delayed job per expiry second, named
  * after its orders (`timeout-<smallest id>-<count>`), so that scheduling the same orders again adds nothing.
  */
-export function orderTimeoutJobs(orders: Array<{ id: bigint; expiresAt: Date }>, now = Date.now()) {
+export function orderTimeoutJobs(activityId: number, orders: Array<{ id: bigint; expiresAt: Date }>, now = Date.now()) {
   const bySecond = new Map<number, bigint[]>();
   for (const order of orders) {
     const second = Math.ceil(order.expiresAt.getTime() / 1000);
-    bySecond.set(second, [...(bySecond.get(second) ?? []), order.id]);
+    const group = bySecond.get(second);
+    if (group) group.push(order.id);
+    else bySecond.set(second, [order.id]);
   }
   return [...bySecond].map(([second, group]) => {
     const ids = group.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const data: OrderTimeoutJob = { orderIds: ids.map(String) };
+    const data: OrderTimeoutJob = { orderIds: ids.map(String), activityId };
     return {
       name: 'timeout',
       data,

@@ -106,6 +106,41 @@ export class OrderRepository {
     return changed === 1;
   }
 
+  /**
+   * The timeouts' batched cancel, for orders of one activity: one conditional UPDATE per table (PENDING_PAYMENT and
+   * expired by `now` → CANCELLED, every table in parallel), so a payment racing it either wins (PAID, left alone) or
+   * loses (its own conditional UPDATE changes nothing); then one read per table of the same ids, which is what the
+   * caller releases from: every order of the batch now CANCELLED, whoever cancelled it and whenever. Releasing by
+   * state rather than by "my UPDATE changed it" is what makes a crash between the UPDATE and the release harmless:
+   * the retried batch's UPDATE changes nothing, its read finds the orders CANCELLED and the release (idempotent per
+   * reservation) returns exactly the units not yet returned.
+   * @returns how many orders this call cancelled, and the batch's orders as they are afterwards
+   */
+  async cancelExpired(activityId: number, orderIds: bigint[], now: Date): Promise<{ cancelled: number; rows: OrderRow[] }> {
+    const byTable = new Map<string, { at: ShardLocation; ids: bigint[] }>();
+    for (const id of orderIds) {
+      const at = this.router.forOrderId(id);
+      const key = `${at.database}/${at.tableName}`;
+      const entry = byTable.get(key);
+      if (entry) entry.ids.push(id);
+      else byTable.set(key, { at, ids: [id] });
+    }
+    const parts = await Promise.all(
+      [...byTable.values()].map(async ({ at, ids }) => {
+        const table = Prisma.raw(at.tableName);
+        const changed = await this.db(at).$executeRaw`
+          UPDATE ${table} SET status = 'CANCELLED', live = NULL, cancelled_at = ${now}
+          WHERE id IN (${Prisma.join(ids)}) AND status = 'PENDING_PAYMENT' AND expires_at <= ${now}`;
+        const rows = await this.db(at).$queryRaw<OrderRow[]>`
+          SELECT ${COLUMNS} FROM ${table} WHERE id IN (${Prisma.join(ids)})`;
+        return { changed, rows };
+      }),
+    );
+    const cancelled = parts.reduce((sum, part) => sum + part.changed, 0);
+    this.stats?.addForActivity(activityId, 'cancelled', cancelled);
+    return { cancelled, rows: parts.flatMap((part) => part.rows) };
+  }
+
   /** Orders of an activity by status, over every table of every shard (scatter-gather). */
   async countByActivity(activityId: number): Promise<StatusCounts> {
     const counts: StatusCounts = { pendingPayment: 0, paid: 0, cancelled: 0 };

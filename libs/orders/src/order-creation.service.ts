@@ -87,7 +87,7 @@ export class OrderCreationService {
       );
     }
 
-    await this.scheduleTimeouts(orders.filter((order) => order.status === 'PENDING_PAYMENT'));
+    await this.scheduleTimeouts(job.activityId, orders.filter((order) => order.status === 'PENDING_PAYMENT'));
     const recorded = await this.stock.markManyCreated(job.activityId, orders.map((order) => [order.reservation_id, String(order.id)]));
     if (recorded < orders.length) {
       // Some were recorded already (a replay), or Redis lost their reservations in the moment between reclaim and the
@@ -106,8 +106,8 @@ export class OrderCreationService {
   }
 
   /** One delayed job per expiry second, named after its orders so that a retry schedules nothing twice. */
-  private async scheduleTimeouts(orders: OrderRow[]): Promise<void> {
-    const jobs = orderTimeoutJobs(orders.map((order) => ({ id: order.id, expiresAt: order.expires_at })));
+  private async scheduleTimeouts(activityId: number, orders: OrderRow[]): Promise<void> {
+    const jobs = orderTimeoutJobs(activityId, orders.map((order) => ({ id: order.id, expiresAt: order.expires_at })));
     if (jobs.length > 0) await this.timeouts.addBulk(jobs);
   }
 

@@ -12,6 +12,7 @@ import { OrderCancellationService } from './order-cancellation.service';
 import { OrderCreateProcessor } from './order-create.processor';
 import { OrderCreationService } from './order-creation.service';
 import { OrderTimeoutProcessor } from './order-timeout.processor';
+import { OrderTimeouts } from './order-timeouts';
 import { OrdersController } from './orders.controller';
 import { OrdersMetrics } from './orders.metrics';
 import { OrdersService } from './orders.service';
@@ -42,12 +43,13 @@ import { ReservationSweeper } from './reservation.sweeper';
     OrderCreationService,
     OrderCancellationService,
     OrderCreateProcessor,
+    OrderTimeouts,
     OrderTimeoutProcessor,
     ReservationSweeper,
     ActivityRetirer,
     OrdersService,
     QueueShutdown,
   ],
-  exports: [OrderCancellationService, ReservationSweeper, ActivityRetirer],
+  exports: [OrderCancellationService, OrderTimeouts, ReservationSweeper, ActivityRetirer],
 })
 export class OrdersModule {}

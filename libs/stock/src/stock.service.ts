@@ -309,6 +309,22 @@ export class StockService {
     return Number(released) === 1;
   }
 
+  /**
+   * Returns the units of many reservations of one activity in one script call (the timeouts' batches); at most once
+   * per reservation, so calling it again for the same reservations (a retried batch) returns nothing twice.
+   * @returns how many units went back
+   */
+  async releaseMany(activityId: number, shards: number, reservations: Array<{ reservationId: string; orderId: string }>): Promise<number> {
+    if (reservations.length === 0) return 0;
+    const keys = this.keysFor(activityId, shards);
+    const released = await this.run(
+      'stockRelease',
+      [keys.meta, keys.holders, keys.reservations, ...keys.stock],
+      reservations.flatMap((r) => [r.reservationId, r.orderId]),
+    );
+    return Number(released);
+  }
+
   /** Whether the activity is in Redis (prewarmed or restored): its meta is there. */
   async isLoaded(activityId: number): Promise<boolean> {
     return (await this.redis.exists(this.keysFor(activityId, 1).meta)) === 1;

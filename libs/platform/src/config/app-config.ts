@@ -156,6 +156,13 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(256)
   ORDER_WORKER_CONCURRENCY = 16;
 
+  /**
+   * Orders of one activity an unpaid-order timeout pass cancels at most (one conditional UPDATE per table and one
+   * release script for them); every activity with due orders gets its share in each pass.
+   */
+  @Type(() => Number) @IsInt() @Min(1) @Max(5000)
+  ORDER_TIMEOUT_BATCH = 1000;
+
   /** Orders per second one order process writes at most (the funnel's leaky bucket in front of MySQL). */
   @Type(() => Number) @IsInt() @Min(1)
   ORDER_DRAIN_RATE_PER_SECOND = 2000;
