@@ -41,7 +41,9 @@ const files = ['apps', 'libs', 'tools']
 
 let passed = 0;
 let failed = 0;
-const stream = run({ files, concurrency: drills ? 1 : 2, timeout: 10 * 60 * 1000 });
+// forceExit: a file whose tests have all finished ends then, even if something it opened still holds the event
+// loop (a leaked handle would otherwise hold its slot until the 10-minute timeout and fail the file).
+const stream = run({ files, concurrency: drills ? 1 : 2, timeout: 10 * 60 * 1000, forceExit: true });
 stream.on('test:pass', (event) => {
   if (event.details?.type !== 'suite' && !event.skip && !event.todo) passed++;
 });
