@@ -59,6 +59,11 @@ describe('createValidationPipe', () => {
       { field: '__proto__', problems: ['property __proto__ should not exist'] },
     ]);
   });
+
+  it('refuses `prototype` in a value without a prototype, as Fastify parses a query string', async () => {
+    const query = Object.assign(Object.create(null) as Record<string, unknown>, { title: 'a', percent: 1, prototype: '1' });
+    assert.deepEqual(await problems(query), [{ field: 'prototype', problems: ['property prototype should not exist'] }]);
+  });
 });
 
 describe('createValidationPipe on a named parameter', () => {
