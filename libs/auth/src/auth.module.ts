@@ -4,7 +4,9 @@ import { AdminAccountService } from './admin-account.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
+import { PasswordHashGate } from './password-hash-gate';
 import { PasswordHasher } from './password-hasher';
+import { RegistrationThrottle } from './registration-throttle';
 import { UserRepository } from './user.repository';
 
 /**
@@ -19,6 +21,8 @@ import { UserRepository } from './user.repository';
     AdminAccountService,
     UserRepository,
     LoginThrottle,
+    RegistrationThrottle,
+    PasswordHashGate,
     // Built by hand: its constructor takes plain scrypt parameters, not injectables.
     { provide: PasswordHasher, useFactory: () => new PasswordHasher() },
   ],

@@ -8,7 +8,9 @@ import { MeDto } from './dto/me.dto';
 import { RegisterDto } from './dto/register.dto';
 import { RegisteredUserDto } from './dto/registered-user.dto';
 import { LoginThrottle } from './login-throttle';
+import { PasswordHashGate } from './password-hash-gate';
 import { PasswordHasher } from './password-hasher';
+import { RegistrationThrottle } from './registration-throttle';
 import { UserRecord, UserRepository } from './user.repository';
 
 /** Said for an unknown username and a wrong password alike, so the answer does not tell which one was wrong. */
@@ -20,8 +22,8 @@ const WRONG_LOGIN = 'wrong username or password';
  */
 const REGISTRATION_CLOSED_RETRY_AFTER_SECONDS = 30;
 
-type LoginOutcome = 'success' | 'wrong_credentials' | 'throttled' | 'error';
-type RegistrationOutcome = 'created' | 'username_taken' | 'closed';
+type LoginOutcome = 'success' | 'wrong_credentials' | 'throttled' | 'busy' | 'error';
+type RegistrationOutcome = 'created' | 'username_taken' | 'closed' | 'throttled' | 'busy';
 
 /** Registration, login and the caller's own account. */
 @Injectable()
@@ -33,6 +35,8 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
+    private readonly registrationThrottle: RegistrationThrottle,
+    private readonly hashGate: PasswordHashGate,
     private readonly tokens: AccessTokenService,
     private readonly switches: SwitchesService,
     metrics: MetricsService,
@@ -43,16 +47,30 @@ export class AuthService {
 
   /**
    * Creates a user account.
-   * @throws DomainError DEGRADED while the `registration` switch is off, USERNAME_TAKEN for an existing username
+   * @param ip the client's address, for the per-address limit
+   * @throws DomainError DEGRADED while the `registration` switch is off, RATE_LIMITED past the per-address limit,
+   *   BUSY while the process hashes as many passwords as registrations may, USERNAME_TAKEN for an existing username
    */
-  async register(dto: RegisterDto): Promise<RegisteredUserDto> {
+  async register(dto: RegisterDto, ip: string): Promise<RegisteredUserDto> {
     if (!this.switches.get('registration')) {
       this.countRegistration('closed');
       throw new DomainError('DEGRADED', 'registration is closed for the moment', {
         retryAfterSeconds: REGISTRATION_CLOSED_RETRY_AFTER_SECONDS,
       });
     }
-    const passwordHash = await this.hasher.hash(dto.password);
+    try {
+      await this.registrationThrottle.admit(ip);
+    } catch (error) {
+      this.countRegistration(error instanceof DomainError && error.code === 'RATE_LIMITED' ? 'throttled' : 'busy');
+      throw error;
+    }
+    let passwordHash: string;
+    try {
+      passwordHash = await this.hashGate.run('register', () => this.hasher.hash(dto.password));
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'BUSY') this.countRegistration('busy');
+      throw error;
+    }
     const user = await this.users.create(dto.username, passwordHash, 'user');
     if (user === undefined) {
       this.countRegistration('username_taken');
@@ -65,27 +83,30 @@ export class AuthService {
   /**
    * Checks a username and password and issues an access token.
    * @param ip the client's address (behind a trusted proxy, the one it forwarded), for the per-address limit
-   * @throws DomainError RATE_LIMITED after too many failures for the username or the address, UNAUTHENTICATED for
-   *   a wrong username or password
+   * @throws DomainError RATE_LIMITED after too many failures for the username and address, the username or the
+   *   address, or too many logins from the address; BUSY while the process hashes as many passwords as it may;
+   *   UNAUTHENTICATED for a wrong username or password
    */
   async login(dto: LoginDto, ip: string): Promise<AccessTokenDto> {
     const admission = await this.throttle.admit(dto.username, ip);
     if (!admission.admitted) {
       this.countLogin('throttled');
-      throw new DomainError('RATE_LIMITED', 'too many failed logins; try again later', {
+      const message = admission.reason === 'logins' ? 'too many logins from your address; try again later' : 'too many failed logins; try again later';
+      throw new DomainError('RATE_LIMITED', message, {
         retryAfterSeconds: admission.retryAfterSeconds,
       });
     }
     let user: UserRecord | undefined;
     try {
-      user = await this.verify(dto.username, dto.password);
+      user = await this.hashGate.run('login', () => this.verify(dto.username, dto.password));
     } catch (error) {
       await this.throttle.abandoned(admission.attempt);
-      this.countLogin('error');
+      this.countLogin(error instanceof DomainError && error.code === 'BUSY' ? 'busy' : 'error');
       throw error;
     }
     if (user === undefined) {
       // The admitted attempt stays counted: that is the failure.
+      await this.throttle.failed(admission.attempt);
       this.countLogin('wrong_credentials');
       throw new DomainError('UNAUTHENTICATED', WRONG_LOGIN);
     }

@@ -3,6 +3,7 @@ export * from './token-bucket';
 export * from './leaky-bucket';
 export * from './keyed-rate-limiter';
 export * from './ip-matcher';
+export * from './client-address';
 export * from './switches/switches';
 export * from './switches/switches.service';
 export * from './switches/switches.module';

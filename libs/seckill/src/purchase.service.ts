@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ActivityRecord } from '@seckill/activities';
 import { ReservationResult } from '@seckill/contracts';
-import { IpMatcher, KeyedRateLimiter, shouldShed, SwitchesService, TokenBucket } from '@seckill/flow-control';
+import { clientAddressKey, IpMatcher, KeyedRateLimiter, shouldShed, SwitchesService, TokenBucket } from '@seckill/flow-control';
 import { AppConfig, DomainError, Principal } from '@seckill/platform';
 import { OrderRepository } from '@seckill/order-store';
 import { HotStateService, ReserveOutcome, StockService } from '@seckill/stock';
@@ -200,7 +200,8 @@ export class PurchaseService {
 
   private checkLimits(userId: string, ip: string): void {
     if (!this.allowlisted(ip)) {
-      const byIp = this.perIp.take(ip);
+      // An IPv4 address is its own key at the cost of one includes(':'); an IPv6 one counts per /64.
+      const byIp = this.perIp.take(clientAddressKey(ip));
       if (!byIp.ok) throw new DomainError('RATE_LIMITED', 'too many requests from your address', { retryAfterSeconds: byIp.retryAfterSeconds });
     }
     const byUser = this.perUser.take(userId);

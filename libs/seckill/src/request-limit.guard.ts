@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { IpMatcher, KeyedRateLimiter } from '@seckill/flow-control';
+import { clientAddressKey, IpMatcher, KeyedRateLimiter } from '@seckill/flow-control';
 import { AppConfig, DomainError, Principal } from '@seckill/platform';
 
 /** Which per-user limit an endpoint counts against, besides the per-address one every endpoint here shares. */
@@ -22,7 +22,7 @@ type Request = FastifyRequest & { principal?: Principal };
 
 /**
  * Limits on seckill's endpoints other than the purchase (which has its own, in PurchaseService): one token bucket
- * per client address shared by all of them (addresses in RATE_LIMIT_IP_ALLOWLIST are exempt), and per-user buckets
+ * per client address (an IPv6 client per /64: clientAddressKey) shared by all of them (addresses in RATE_LIMIT_IP_ALLOWLIST are exempt), and per-user buckets
  * for token requests and for polls. In process memory, per instance, like the purchase limits: 429 RATE_LIMITED with
  * Retry-After, before any other work.
  */
@@ -49,7 +49,7 @@ export class RequestLimitGuard implements CanActivate {
     const kind = this.reflector.get<RequestLimitKind | undefined>(LIMIT_KIND, context.getHandler()) ?? 'read';
     const request = context.switchToHttp().getRequest<Request>();
     if (!this.allowlist.matches(request.ip)) {
-      const byIp = this.perIp.take(request.ip);
+      const byIp = this.perIp.take(clientAddressKey(request.ip));
       if (!byIp.ok) throw new DomainError('RATE_LIMITED', 'too many requests from your address', { retryAfterSeconds: byIp.retryAfterSeconds });
     }
     if (kind !== 'read' && request.principal) {

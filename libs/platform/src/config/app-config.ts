@@ -116,6 +116,14 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(5) @Max(3600)
   PURCHASE_TOKEN_TTL_SECONDS = 60;
 
+  /** Registrations per client address (an IPv6 client per /64) per hour, counted in Redis across instances. */
+  @Type(() => Number) @IsInt() @Min(1)
+  RATE_LIMIT_REGISTER_PER_IP_PER_HOUR = 20;
+
+  /** Password hashes (scrypt) one auth process runs at once; past it 503 BUSY. Registrations get half. */
+  @Type(() => Number) @IsInt() @Min(2) @Max(256)
+  PASSWORD_HASH_MAX_CONCURRENT = 8;
+
   /** Purchases per second per client address (in-process, per instance; burst twice that). */
   @Type(() => Number) @IsInt() @Min(1)
   RATE_LIMIT_PER_IP_PER_SECOND = 20;
