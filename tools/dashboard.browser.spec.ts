@@ -88,7 +88,9 @@ after(async () => {
 
 describe('the operations dashboard in a browser', () => {
   it('runs a sale from sign-in to a consistent reconciliation, through plan level 2 and the queue board', async () => {
-    await page.goto(`${admin.url}/admin`);
+    const landing = await page.goto(`${admin.url}/admin`);
+    // The page the browser runs under its Content-Security-Policy (the end of this test checks nothing was blocked).
+    assert.match((await landing?.allHeaders())?.['content-security-policy'] ?? '', /script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
     await page.getByRole('heading', { name: 'Operator sign-in' }).waitFor({ timeout: 10_000 }).catch((error: Error) => {
       throw new Error(`${error.message}\npage errors: ${[...pageErrors, ...consoleErrors].join('\n')}`);
     });
@@ -188,5 +190,10 @@ describe('the operations dashboard in a browser', () => {
     await page.getByText(/completed/i).first().waitFor({ timeout: 20_000 });
     await shot('09-queue-board');
     assert.deepEqual(pageErrors, [], 'the dashboard threw no exception');
+    assert.deepEqual(
+      consoleErrors.filter((text) => /Content Security Policy/i.test(text)),
+      [],
+      'the dashboard\'s Content-Security-Policy blocked nothing it needs',
+    );
   });
 });

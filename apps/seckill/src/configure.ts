@@ -21,12 +21,33 @@ const PAGE_CACHE = 'no-cache';
 export function configureSeckill(app: NestFastifyApplication, config: AppConfig, options: { fastPath?: boolean } = {}): void {
   const fastify = app.getHttpAdapter().getInstance();
   registerHttpCaching(fastify);
-  registerShop(fastify);
+  registerShop(fastify, shopContentSecurityPolicy(config));
   if (options.fastPath !== false) registerPurchaseFastPath(app);
 }
 
 /** Serves the shop page's static build at /shop/ (gzip-free: the gateway or a CDN compresses). */
-function registerShop(fastify: FastifyInstance): void {
+/**
+ * The shop page's Content-Security-Policy: its own scripts, styles and worker (the proof-of-work solver, a file of
+ * its own build, so no blob: URL), API calls to its own origin and to the auth service's when SHOP_AUTH_URL names
+ * another one; nothing inline, no plugins, no framing.
+ */
+export function shopContentSecurityPolicy(config: AppConfig): string {
+  const auth = config.SHOP_AUTH_URL === '' ? '' : ` ${config.SHOP_AUTH_URL}`;
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "worker-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self'${auth}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function registerShop(fastify: FastifyInstance, policy: string): void {
   if (!existsSync(join(SHOP_DIR, 'index.html'))) {
     new Logger('shop').warn(`no shop page build in ${SHOP_DIR}; run npm run build`);
     return;
@@ -39,6 +60,7 @@ function registerShop(fastify: FastifyInstance): void {
     cacheControl: false,
     setHeaders: (reply, path) => {
       void reply.header('cache-control', path.includes('/assets/') ? ASSET_CACHE : PAGE_CACHE);
+      void reply.header('content-security-policy', policy);
     },
   });
 }

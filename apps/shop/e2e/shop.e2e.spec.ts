@@ -108,6 +108,10 @@ describe('the shop page', () => {
     page.on('request', (request) => sent.push(`${request.method()} ${new URL(request.url()).pathname}`));
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
+    // A resource the page's Content-Security-Policy blocks (a script, the solver's worker, a call) is a problem too.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) problems.push(message.text());
+    });
     await page.goto(`${base('seckill')}/shop/`);
 
     // Sign up and log in at the auth service (another origin, allowed by CORS).
@@ -183,6 +187,11 @@ describe('the shop page', () => {
     const page = await fetch(`${base('seckill')}/shop/`);
     assert.equal(page.status, 200);
     assert.equal(page.headers.get('cache-control'), 'no-cache');
+    const policy = page.headers.get('content-security-policy') ?? '';
+    assert.match(policy, /default-src 'self'/);
+    assert.match(policy, /script-src 'self'(;|$)/, 'no inline script allowed');
+    assert.match(policy, /frame-ancestors 'none'/);
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
     const html = await page.text();
     const asset = /src="(assets\/main-[A-Z0-9]+\.js)"/.exec(html)?.[1];
     assert.ok(asset, html);

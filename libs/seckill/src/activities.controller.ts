@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Ip, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Ip, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ActivityViewDto, RemainingView } from '@seckill/activities';
 import { ActivityView, ReservationResult } from '@seckill/contracts';
@@ -56,6 +56,8 @@ export class ActivitiesController {
 
   @Post(':id/token')
   @HttpCode(200)
+  // A purchase token is a credential: no cache, shared or private, may keep it.
+  @Header('Cache-Control', 'no-store')
   @UseGuards(JwtAuthGuard, RequestLimitGuard)
   @RequestLimit('token')
   @ApiBearerAuth()

@@ -107,6 +107,7 @@ export function assertErrorResponse(response: RawResponse, expected: ExpectedErr
   assert.ok(response.status >= 400 && response.status < 500, `${context} — expected a 4xx status`);
   if (expected.status !== undefined) assert.equal(response.status, expected.status, context);
   assert.match(response.headers.get('content-type') ?? '', /^application\/json\b/, `${context} — content-type`);
+  assert.equal(response.headers.get('x-content-type-options'), 'nosniff', `${context} — X-Content-Type-Options`);
   for (const pattern of STACK_PATTERNS) {
     assert.doesNotMatch(response.text, pattern, `${context} — the body leaks a stack trace or path`);
   }
@@ -225,6 +226,22 @@ export function httpContractChecks(options: HttpContractOptions = {}): HttpContr
       run: async (base) => {
         const response = await rawRequest(`${base}/health/live`);
         assert.equal(response.status, 200, response.text);
+        assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+      },
+    },
+    {
+      name: 'no CORS unless configured: a cross-origin request and a preflight get no Access-Control-Allow-* header',
+      run: async (base) => {
+        const origin = 'https://elsewhere.example';
+        const simple = await rawRequest(`${base}/health/live`, { headers: { origin } });
+        const preflight = await rawRequest(`${base}/health/live`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+        });
+        for (const response of [simple, preflight]) {
+          const granted = [...response.headers.keys()].filter((name) => name.startsWith('access-control-allow-'));
+          assert.deepEqual(granted, [], `${response.status} ${response.text}`);
+        }
       },
     },
     {
@@ -241,6 +258,7 @@ export function httpContractChecks(options: HttpContractOptions = {}): HttpContr
         assert.equal(response.status, 200, response.text.slice(0, 500));
         assert.match(response.headers.get('content-type') ?? '', /^text\/plain\b/);
         assert.match(response.text, /^process_cpu_user_seconds_total\b/m);
+        assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
       },
     },
   ];

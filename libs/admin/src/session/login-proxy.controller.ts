@@ -40,6 +40,8 @@ export class LoginProxyController {
     }
     const retryAfter = response.headers.get('retry-after');
     if (retryAfter) void reply.header('retry-after', retryAfter);
+    // The answer carries an access token: no cache may keep it (the auth service says so too).
+    void reply.header('cache-control', 'no-store');
     void reply.status(response.status);
     return (await response.json()) as unknown;
   }

@@ -1,4 +1,4 @@
-import { Controller, Delete, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Header, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SessionDto } from '../dto/admin-views.dto';
 import type { FastifyReply } from 'fastify';
@@ -21,6 +21,7 @@ export class SessionController {
 
   @Post()
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: "Sets the session cookie from the caller's Bearer token (for the stream and /admin/queues)" })
   @ApiOkResponse({ type: SessionDto, description: 'the cookie is set (HttpOnly, SameSite=Strict)' })
   @ApiErrors(...ADMIN_ERRORS)

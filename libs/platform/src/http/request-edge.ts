@@ -47,7 +47,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   const payload = JSON.stringify(body);
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `HTTP/1.1 ${status} Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n` +
         `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
     );
   }
@@ -73,6 +73,13 @@ export type RawBodyRequest = FastifyRequest & { rawBody?: Buffer };
  */
 export function registerRequestEdge(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
+  // Every answer, error or not, static file or JSON: a browser must never take a JSON body (which may echo what a
+  // client sent) for a script or a page. An onSend hook on the root, added before any plugin, so that every scope
+  // (the queue board's, the static files') inherits it; one header, so no helmet with its dozen defaults.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    void reply.header('x-content-type-options', 'nosniff');
+    done(null, payload);
+  });
   const tooLong = mapError(new DomainError('URI_TOO_LONG', 'the path is longer than any valid one'));
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     const url = request.url;
