@@ -262,6 +262,7 @@ describe('limits on every endpoint', () => {
       RATE_LIMIT_READS_PER_IP_PER_SECOND: 2,
       RATE_LIMIT_TOKEN_PER_USER_PER_SECOND: 1,
       RATE_LIMIT_POLL_PER_USER_PER_SECOND: 1,
+      RATE_LIMIT_PER_IP_PER_SECOND: 2,
     });
     const app = await startTestApp('seckill', AppModule.register(limited), limited, configureSeckill);
     try {
@@ -310,6 +311,33 @@ describe('limits on every endpoint', () => {
           statuses.push(answer.status);
         }
         assert.equal(statuses[2], 429, `${method} ${path} per user: ${statuses.join(',')}`);
+      }
+      // An IPv6 client is one client per /64: requests from other addresses of the same /64 share one allowance, at
+      // the reads and at the purchase alike (burst 4 each); the next /64 is another client.
+      for (const [index, [method, path, body]] of (
+        [
+          ['GET', `/api/activities/${id}/stock`, undefined],
+          ['POST', `/api/activities/${id}/purchase`, { token: 'not-a-real-token' }],
+        ] as Array<[string, string, unknown]>
+      ).entries()) {
+        const statuses = [];
+        for (let i = 0; i < 5; i++) {
+          const answer = await call(`${app.url}${path}`, {
+            method,
+            body,
+            token: mintToken(config, 50_000 + index * 10 + i),
+            headers: { 'x-forwarded-for': `2001:db8:${index + 1}:0:${(i * 4099).toString(16)}::${i + 1}` },
+          });
+          statuses.push(answer.status);
+        }
+        assert.equal(statuses[4], 429, `${method} ${path} per /64: ${statuses.join(',')}`);
+        const nextNetwork = await call(`${app.url}${path}`, {
+          method,
+          body,
+          token: mintToken(config, 50_100 + index),
+          headers: { 'x-forwarded-for': `2001:db8:${index + 1}:1::1` },
+        });
+        assert.notEqual(nextNetwork.status, 429, `${method} ${path} from the next /64`);
       }
     } finally {
       await app.close();
