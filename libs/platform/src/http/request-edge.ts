@@ -27,6 +27,8 @@ export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors'
     code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? new DomainError('URI_TOO_LONG', 'a path parameter is longer than any valid one')
       : new DomainError('VALIDATION_FAILED', 'the path is not a valid URL', { cause: error });
+  // Answered from the router, before any hook: the onSend hook that adds nosniff everywhere else does not run here.
+  void reply.header('x-content-type-options', 'nosniff');
   sendError(reply, domain, quiet);
 };
 
