@@ -348,6 +348,36 @@ describe('the compose gateway (nginx with docker/gateway.conf.template)', { skip
     }
   });
 
+  it('lets no dot segment or encoded slash reach /metrics, /docs or the provider through a routed prefix', async () => {
+    const internal = /^\/(metrics|docs|provider)(\/|$|-json)/;
+    const paths = [
+      '/api/auth/../../metrics',
+      '/api/auth/%2e%2e/%2e%2e/metrics',
+      '/api/auth/..%2f..%2fmetrics',
+      '/api/auth/%2e%2e%2f%2e%2e%2fdocs',
+      '/shop/../docs',
+      '/shop/%2e%2e/provider/faults',
+      '/shop/..%2fprovider%2ffaults',
+      '/api/orders/..%2f..%2fmetrics',
+      '/admin/../metrics',
+      '/admin/%2e%2e/docs/json',
+    ];
+    for (const path of paths) {
+      const answer = await send(`${gateway!.url}${path}`);
+      assert.doesNotMatch(answer.body, /process_cpu_user_seconds_total|swagger|openapi/i, path);
+      if (answer.status === 200 && answer.headers['content-type']?.startsWith('application/json')) {
+        const seen = answer.json() as Partial<Seen>;
+        if (seen.url !== undefined) {
+          // What a service would make of the path it got: percent-decoded, dot segments resolved.
+          const resolved = new URL(decodeURIComponent(seen.url), 'http://upstream').pathname;
+          assert.doesNotMatch(resolved, internal, `${path} reached ${seen.service} as ${seen.url}`);
+        }
+      } else {
+        assert.ok(answer.status >= 400 && answer.status < 500, `${path}: ${answer.status} ${answer.body.slice(0, 200)}`);
+      }
+    }
+  });
+
   it('answers 503 BUSY with Retry-After while a service is down, and 413 for a body over 16 KiB', async () => {
     const down = await send(`${docsGateway!.url}/api/payments`, { method: 'POST' });
     assert.equal(down.status, 503);
