@@ -365,7 +365,7 @@ describe('the compose gateway (nginx with docker/gateway.conf.template)', { skip
     for (const path of paths) {
       const answer = await send(`${gateway!.url}${path}`);
       assert.doesNotMatch(answer.body, /process_cpu_user_seconds_total|swagger|openapi/i, path);
-      if (answer.status === 200 && answer.headers['content-type']?.startsWith('application/json')) {
+      if (answer.status === 200 && String(answer.headers['content-type'] ?? '').startsWith('application/json')) {
         const seen = answer.json() as Partial<Seen>;
         if (seen.url !== undefined) {
           // What a service would make of the path it got: percent-decoded, dot segments resolved.
