@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { FastifyInstance } from 'fastify';
-import { registerLoadShedding } from './load-shedding';
+import { lagPastLimit, registerLoadShedding } from './load-shedding';
 
 /** Polls until `check` passes or `withinMs` has gone by. */
 async function eventually(check: () => boolean | Promise<boolean>, withinMs: number): Promise<void> {
@@ -154,6 +154,18 @@ describe('registerLoadShedding: event-loop lag', () => {
   it('does not expose a status route of its own', async () => {
     const response = await fetch(`${url}/status`);
     assert.equal(response.status, 404);
+  });
+});
+
+describe('lagPastLimit', () => {
+  it('compares a measured delay with the limit', () => {
+    assert.equal(lagPastLimit(501, 500, 1000), true);
+    assert.equal(lagPastLimit(500, 500, 1000), false);
+  });
+
+  it('reads an infinite delay (no sample in a whole interval) as at least the interval, no more', () => {
+    assert.equal(lagPastLimit(Number.POSITIVE_INFINITY, 500, 1000), true);
+    assert.equal(lagPastLimit(Number.POSITIVE_INFINITY, 60_000, 1000), false);
   });
 });
 
