@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { QUEUES, ServiceName } from '@seckill/contracts';
+import { OrderCreateJob, QUEUES, ServiceName } from '@seckill/contracts';
 import { OrderRepository } from '@seckill/order-store';
 import { PaymentRepository } from '@seckill/payment-store';
 import { AppConfig, bullConnection, createPrismaClient, PrismaClient, RedisKeys } from '@seckill/platform';
@@ -59,7 +59,7 @@ export class DrillStack {
   readonly shards: PrismaClient[];
   readonly orders: OrderRepository;
   readonly payments: PaymentRepository;
-  readonly orderCreateQueue: Queue;
+  readonly orderCreateQueue: Queue<OrderCreateJob>;
   private readonly services = new Map<ServiceName, Service>();
 
   private constructor(
@@ -77,7 +77,7 @@ export class DrillStack {
     this.shards = config.ORDER_SHARD_URLS.map((url) => createPrismaClient(url, 2));
     this.orders = new OrderRepository(config, this.shards);
     this.payments = new PaymentRepository(this.core);
-    this.orderCreateQueue = new Queue(QUEUES.orderCreate, { connection: bullConnection(config), prefix: this.keys.bullPrefix });
+    this.orderCreateQueue = new Queue<OrderCreateJob>(QUEUES.orderCreate, { connection: bullConnection(config), prefix: this.keys.bullPrefix });
     this.orderCreateQueue.on('error', () => undefined);
   }
 
