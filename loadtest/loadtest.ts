@@ -9,18 +9,22 @@ import { AdminApi, stackUrls } from './lib/stack';
 import { browse } from './scenarios/browse';
 import { LoadtestContext, LoadtestOptions, userFactory } from './scenarios/context';
 import { flash } from './scenarios/flash';
+import { flashDb } from './scenarios/flash-db';
 import { pay } from './scenarios/pay';
 import { soldoutStorm } from './scenarios/soldout-storm';
 
-const USAGE = `npm run loadtest -- <flash|soldout-storm|browse|pay|full> [options]
+const USAGE = `npm run loadtest -- <flash|flash-db|soldout-storm|browse|pay|full> [options]
 
-Runs against a stack that is already running (npm start, or docker compose through its gateway).
+Runs against a stack that is already running (npm start, or docker compose through its gateway). flash-db runs the
+same spike as flash against the straight-to-database seckill (loadtest/db-seckill-server.ts, started here, in a
+database of its own on the stack's MariaDB): the baseline the funnel exists to beat. full runs flash,
+soldout-storm, browse, pay and flash-db.
 
   --target <url>            one base URL for every service (the compose gateway, e.g. http://127.0.0.1:8080);
                             default: each service on npm start's ports (HOST and *_PORT from the environment / .env)
   --paysim <url>            paysim's URL (never behind the gateway); default http://HOST:PAYSIM_PORT
-  --shoppers <n>            flash: shoppers (default 20000)
-  --stock <n>               flash: units on sale (default 500)
+  --shoppers <n>            flash, flash-db: shoppers (default 20000)
+  --stock <n>               flash, flash-db: units on sale (default 500)
   --connections <n>         HTTP connections of the load generator (default 200)
   --front-door on|off       flash: waiting room, staggered entry and proof-of-work on the activity (default off)
   --admit-per-second <n>    front door: waiting-room rate (default 2000)
@@ -39,7 +43,7 @@ Needs the stack's JWT_SECRET (shoppers' tokens are minted locally), its admin lo
 as the stack. The stack should exempt the generator's address from per-IP limits (RATE_LIMIT_IP_ALLOWLIST).
 Exit code 1 when an invariant breaks or the run fails.`;
 
-const SCENARIOS = ['flash', 'soldout-storm', 'browse', 'pay', 'full'] as const;
+const SCENARIOS = ['flash', 'flash-db', 'soldout-storm', 'browse', 'pay', 'full'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function log(message: string): void {
@@ -164,6 +168,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'flash':
         phases.push(await flash(ctx));
         break;
+      case 'flash-db':
+        phases.push(await flashDb(ctx));
+        break;
       case 'soldout-storm':
         phases.push(...(await soldoutStorm(ctx)));
         break;
@@ -174,7 +181,8 @@ export async function main(argv: string[]): Promise<number> {
         phases.push(...(await pay(ctx)));
         break;
       case 'full':
-        for (const step of ['flash', 'soldout-storm', 'browse', 'pay'] as const) await run(step);
+        // flash-db runs after flash, not between flash and the phases that use its sale (ctx.sale).
+        for (const step of ['flash', 'soldout-storm', 'browse', 'pay', 'flash-db'] as const) await run(step);
         break;
     }
   };

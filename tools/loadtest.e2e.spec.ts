@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SERVICES, ServiceName } from '@seckill/contracts';
 import { AppConfig } from '@seckill/platform';
-import { configToEnv, createTestConfig, dropTestResources, freePort, waitFor } from '@seckill/testing';
+import * as mariadb from 'mariadb';
+import { configToEnv, createTestConfig, dropTestResources, freePort, TEST_MYSQL, waitFor } from '@seckill/testing';
 
 // `npm run loadtest -- flash` against a stack started as `npm start` starts it (dist/tools/start.js, on free ports,
 // with this file's own databases and Redis prefix): a small sale of 50 units to 300 shoppers must end with every
@@ -87,5 +88,45 @@ describe('npm run loadtest', () => {
     assert.equal(flash.facts['units sold'], 50);
     assert.equal(flash.statuses.purchase['202'], 50);
     assert.ok('load generator' in flash.cpu && 'seckill service' in flash.cpu, Object.keys(flash.cpu).join(', '));
+  });
+
+  it('runs the same spike against the straight-to-database seckill, with its invariants, and drops its database', async () => {
+    const server = new URL(TEST_MYSQL);
+    const root = await mariadb.createConnection({
+      host: server.hostname,
+      port: Number(server.port || 3306),
+      user: decodeURIComponent(server.username),
+      password: decodeURIComponent(server.password),
+    });
+    const flashDatabases = async () => ((await root.query("SHOW DATABASES LIKE 'seckill\\_flashdb\\_%'")) as unknown[]).length;
+    const before = await flashDatabases();
+    const run = spawn(
+      process.execPath,
+      [join(__dirname, '../loadtest/loadtest.js'), 'flash-db', '--shoppers', '300', '--stock', '50', '--connections', '50', '--reports', reports],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    run.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    run.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const code = await exited(run);
+    assert.equal(code, 0, `${stdout}\n${stderr}`);
+    assert.match(stdout, /# npm run loadtest -- flash-db: invariants hold/);
+    const json = readdirSync(reports).find((file) => /^loadtest-flash-db-.*\.json$/.test(file));
+    assert.ok(json);
+    const report = JSON.parse(readFileSync(join(reports, json), 'utf8')) as {
+      phases: Array<{ checks: Array<{ name: string; ok: boolean }>; facts: Record<string, unknown>; cpu: Record<string, unknown> }>;
+    };
+    const [phase] = report.phases;
+    for (const name of ['no oversell', 'one per user', 'every 202 is an order', 'no 5xx', 'sold out']) {
+      assert.ok(phase.checks.some((check) => check.name === name && check.ok), `${name}: ${JSON.stringify(phase.checks)}`);
+    }
+    assert.equal(phase.facts['units sold'], 50);
+    assert.ok('straight-to-database server' in phase.cpu, Object.keys(phase.cpu).join(', '));
+    try {
+      assert.equal(await flashDatabases(), before, 'the phase drops its database');
+    } finally {
+      await root.end();
+    }
   });
 });
