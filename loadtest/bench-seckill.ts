@@ -5,7 +5,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import Redis from 'ioredis';
 import * as mariadb from 'mariadb';
-import { AppConfig, RedisKeys } from '@seckill/platform';
+import { AppConfig, poolConfigFromUrl, RedisKeys } from '@seckill/platform';
 import { StockKeys } from '@seckill/stock';
 import { call, createTestConfig, createTestDatabases, dropTestResources, mintToken } from '@seckill/testing';
 import { intFromEnv } from './lib/env';
@@ -673,13 +673,13 @@ async function main(): Promise<void> {
 
     async function checkDatabase(pools: PurchasePool[]): Promise<Check[]> {
       await sleep(500); // transactions of requests in flight when the run stopped
-      const url = new URL(config.DATABASE_URL);
+      const target = poolConfigFromUrl(config.DATABASE_URL, 1);
       const connection = await mariadb.createConnection({
-        host: url.hostname,
-        port: Number(url.port || 3306),
-        user: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password),
-        database: url.pathname.slice(1),
+        host: target.host,
+        port: target.port,
+        user: target.user,
+        password: target.password,
+        database: target.database,
       });
       try {
         const [{ stock }] = (await connection.query('SELECT stock FROM bench_db_stock WHERE id = ?', [DB_ACTIVITY])) as Array<{ stock: number }>;

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SERVICES, ServiceName } from '@seckill/contracts';
-import { AppConfig } from '@seckill/platform';
+import { AppConfig, poolConfigFromUrl } from '@seckill/platform';
 import * as mariadb from 'mariadb';
-import { configToEnv, createTestConfig, dropTestResources, freePort, TEST_MYSQL, waitFor } from '@seckill/testing';
+import { configToEnv, createTestConfig, dropTestResources, freePort, waitFor } from '@seckill/testing';
 
 // `npm run loadtest -- flash` against a stack started as `npm start` starts it (dist/tools/start.js, on free ports,
 // with this file's own databases and Redis prefix): a small sale of 50 units to 300 shoppers must end with every
@@ -52,17 +52,22 @@ describe('npm run loadtest', () => {
     await dropTestResources(config);
   });
 
-  it('sells 50 units to 300 shoppers, checks the invariants and writes the reports', async () => {
+  /** `npm run loadtest -- <scenario>` for 300 shoppers and 50 units against the stack: its exit code and output. */
+  async function runLoadtest(scenario: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const run = spawn(
       process.execPath,
-      [join(__dirname, '../loadtest/loadtest.js'), 'flash', '--shoppers', '300', '--stock', '50', '--connections', '50', '--reports', reports],
+      [join(__dirname, '../loadtest/loadtest.js'), scenario, '--shoppers', '300', '--stock', '50', '--connections', '50', '--reports', reports],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
     let stderr = '';
     run.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     run.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const code = await exited(run);
+    return { code: await exited(run), stdout, stderr };
+  }
+
+  it('sells 50 units to 300 shoppers, checks the invariants and writes the reports', async () => {
+    const { code, stdout, stderr } = await runLoadtest('flash');
     assert.equal(code, 0, `${stdout}\n${stderr}\n${stackOutput.slice(-3000)}`);
     assert.match(stdout, /# npm run loadtest -- flash: invariants hold/);
 
@@ -91,25 +96,11 @@ describe('npm run loadtest', () => {
   });
 
   it('runs the same spike against the straight-to-database seckill, with its invariants, and drops its database', async () => {
-    const server = new URL(TEST_MYSQL);
-    const root = await mariadb.createConnection({
-      host: server.hostname,
-      port: Number(server.port || 3306),
-      user: decodeURIComponent(server.username),
-      password: decodeURIComponent(server.password),
-    });
+    const server = poolConfigFromUrl(config.DATABASE_URL, 1);
+    const root = await mariadb.createConnection({ host: server.host, port: server.port, user: server.user, password: server.password });
     const flashDatabases = async () => ((await root.query("SHOW DATABASES LIKE 'seckill\\_flashdb\\_%'")) as unknown[]).length;
     const before = await flashDatabases();
-    const run = spawn(
-      process.execPath,
-      [join(__dirname, '../loadtest/loadtest.js'), 'flash-db', '--shoppers', '300', '--stock', '50', '--connections', '50', '--reports', reports],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    run.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    run.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const code = await exited(run);
+    const { code, stdout, stderr } = await runLoadtest('flash-db');
     assert.equal(code, 0, `${stdout}\n${stderr}`);
     assert.match(stdout, /# npm run loadtest -- flash-db: invariants hold/);
     const json = readdirSync(reports).find((file) => /^loadtest-flash-db-.*\.json$/.test(file));

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import * as mariadb from 'mariadb';
+import { dropDatabase, ensureDatabase, poolConfigFromUrl } from '@seckill/platform';
 import { runActors, Script } from '../lib/actors';
 import { Check } from '../lib/invariants';
 import { CpuMeter } from '../lib/machine';
@@ -29,24 +30,19 @@ const MAX_ATTEMPTS = 5;
  */
 export async function flashDb(ctx: LoadtestContext): Promise<PhaseReport> {
   const { options } = ctx;
-  const url = new URL(ctx.config.DATABASE_URL);
-  const database = `seckill_flashdb_${Date.now().toString(36)}`;
-  const admin = await mariadb.createConnection({
-    host: url.hostname,
-    port: Number(url.port || 3306),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-  });
-  await admin.query(`CREATE DATABASE \`${database}\``);
-  const dbUrl = new URL(url.toString());
-  dbUrl.pathname = `/${database}`;
-  const server = await forkListening('db-seckill', join(__dirname, '..', 'db-seckill-server.js'), 30_000, [], {
-    ...process.env,
-    DATABASE_URL: dbUrl.toString(),
-    JWT_SECRET: ctx.config.JWT_SECRET,
-    BENCH_DB_STOCK: String(options.stock),
-  });
+  const dbUrl = new URL(ctx.config.DATABASE_URL);
+  dbUrl.pathname = `/seckill_flashdb_${Date.now().toString(36)}`;
+  await ensureDatabase(dbUrl.toString());
+  const target = poolConfigFromUrl(dbUrl.toString(), 1);
+  const db = await mariadb.createConnection({ host: target.host, port: target.port, user: target.user, password: target.password, database: target.database });
+  let server: Awaited<ReturnType<typeof forkListening>> | undefined;
   try {
+    server = await forkListening('db-seckill', join(__dirname, '..', 'db-seckill-server.js'), 30_000, [], {
+      ...process.env,
+      DATABASE_URL: dbUrl.toString(),
+      JWT_SECRET: ctx.config.JWT_SECRET,
+      BENCH_DB_STOCK: String(options.stock),
+    });
     ctx.log(`minting ${options.shoppers} shoppers' access tokens for the straight-to-database sale (${options.stock} units)`);
     const shoppers: DbShopper[] = ctx.users(options.shoppers).map((user) => ({ ...user, attempts: 0 }));
     const script: Script<DbShopper> = {
@@ -98,10 +94,11 @@ export async function flashDb(ctx: LoadtestContext): Promise<PhaseReport> {
     for (const shopper of shoppers) outcomes[shopper.outcome ?? 'UNFINISHED'] = (outcomes[shopper.outcome ?? 'UNFINISHED'] ?? 0) + 1;
     const lastWonAt = Math.max(startedAt, ...winners.map((shopper) => shopper.wonAt ?? 0));
 
-    const [orders] = (await admin.query(
-      `SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM \`${database}\`.bench_db_orders`,
-    )) as Array<{ n: bigint; users: bigint }>;
-    const [row] = (await admin.query(`SELECT stock FROM \`${database}\`.bench_db_stock WHERE id = 1`)) as Array<{ stock: number }>;
+    const [orders] = (await db.query('SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM bench_db_orders')) as Array<{
+      n: bigint;
+      users: bigint;
+    }>;
+    const [row] = (await db.query('SELECT stock FROM bench_db_stock WHERE id = 1')) as Array<{ stock: number }>;
     const orderCount = Number(orders.n);
     const distinctUsers = Number(orders.users);
     const serverErrors = Object.values(result.statuses).reduce(
@@ -144,8 +141,8 @@ export async function flashDb(ctx: LoadtestContext): Promise<PhaseReport> {
       marks: winners.length > 0 ? [{ at: (lastWonAt - result.startedAt) / 1000, label: 'last 202' }] : [],
     };
   } finally {
-    await stopChild(server.child);
-    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
-    await admin.end();
+    if (server) await stopChild(server.child);
+    await db.end();
+    await dropDatabase(dbUrl.toString());
   }
 }
