@@ -12,7 +12,7 @@ import { OrderTimeoutProcessor } from './order-timeout.processor';
  * connection, and waits for the active jobs, which cannot finish without Redis), so the process would hang until
  * then. Without Redis, the workers are closed by force (an active job is taken over by another worker once its lock
  * lapses, as after a crash) and the queues' connections dropped, before @nestjs/bullmq's own shutdown hooks run. With
- * Redis up, nothing is done here and the graceful close goes ahead.
+ * Redis up, the queues' connections are let finish their setup (see settled()) and the graceful close goes ahead.
  */
 @Injectable()
 export class QueueShutdown implements BeforeApplicationShutdown {
@@ -26,7 +26,6 @@ export class QueueShutdown implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     if (this.redis.status === 'ready') {
-      // Let connections still being set up finish first (see settled()), then the graceful close goes ahead.
       await Promise.allSettled([this.createQueue, this.timeoutQueue].map(settled));
       return;
     }

@@ -27,8 +27,9 @@ export interface HttpAppOptions {
 /**
  * Creates a service's Nest application on Fastify with everything the API contract asks of every service:
  * the request edge (JSON-only bodies up to 16 KiB, path limits, the error body for what fails before routing; see
- * registerRequestEdge), load shedding (registerLoadShedding), the global validation pipe and exception filter (so Fastify's own errors get the error body
- * too), request metrics, OpenAPI at /docs and graceful shutdown. The caller listens.
+ * registerRequestEdge), load shedding (registerLoadShedding), the global validation pipe and exception filter (so
+ * Fastify's own errors get the error body too), request metrics, OpenAPI at /docs and graceful shutdown. The caller
+ * listens.
  */
 export async function createHttpApp(rootModule: DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const { config } = options;
