@@ -4,38 +4,45 @@
 -- it lost stands again only with a unit: from the stock keys when the activity is loaded again, or, while it is not,
 -- as a holder that the coming load counts. A user holding another unit, or no unit left, means no order: the
 -- reservation is lost (the seckill instance that accepted it reports it), rather than a unit sold twice.
--- KEYS: 1 meta, 2 holders, 3 reservations, 4.. stock keys (all one slot)
+-- A reservation already reported lost (FAILED without its holder: report-lost.lua) holds no unit either, and is
+-- treated as lost: it stands again only with a unit, and then leaves the lost hash. One that stands again becomes the
+-- shopper's latest reservation, so that their result follows it to its order.
+-- KEYS: 1 meta, 2 holders, 3 reservations, 4 last, 5 lost, 6.. stock keys (all one slot)
 -- ARGV: per reservation: reservation id, user id, reserved at (ms)
 -- Returns one flag per reservation: 1 stands (write its order), 0 lost.
+local FIRST_STOCK = 6
 local loaded = redis.call('EXISTS', KEYS[1]) == 1
 local flags = {}
 for i = 1, #ARGV, 3 do
   local reservation, user, at = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local stands = 0
-  if redis.call('HEXISTS', KEYS[3], reservation) == 1 then
+  local holder = redis.call('HGET', KEYS[2], user)
+  local record = redis.call('HGET', KEYS[3], reservation)
+  local reportedLost = record and string.sub(record, 1, 7) == 'FAILED|' and holder ~= reservation
+  if record and not reportedLost then
     stands = 1
-  else
-    local holder = redis.call('HGET', KEYS[2], user)
-    if holder == reservation then
-      stands = 1
-    elseif not holder then
-      local index = -1
-      if loaded then
-        for k = 4, #KEYS do
-          if tonumber(redis.call('GET', KEYS[k]) or '0') > 0 then
-            redis.call('DECR', KEYS[k])
-            index = k - 4
-            break
-          end
+  elseif holder == reservation then
+    stands = 1
+    redis.call('HSETNX', KEYS[4], user, reservation)
+  elseif not holder then
+    local index = -1
+    if loaded then
+      for k = FIRST_STOCK, #KEYS do
+        if tonumber(redis.call('GET', KEYS[k]) or '0') > 0 then
+          redis.call('DECR', KEYS[k])
+          index = k - FIRST_STOCK
+          break
         end
-      else
-        index = 0
       end
-      if index >= 0 then
-        redis.call('HSET', KEYS[2], user, reservation)
-        redis.call('HSET', KEYS[3], reservation, 'QUEUED|' .. user .. '|' .. index .. '|' .. at .. '|')
-        stands = 1
-      end
+    else
+      index = 0
+    end
+    if index >= 0 then
+      redis.call('HSET', KEYS[2], user, reservation)
+      redis.call('HSET', KEYS[3], reservation, 'QUEUED|' .. user .. '|' .. index .. '|' .. at .. '|')
+      redis.call('HSET', KEYS[4], user, reservation)
+      redis.call('HDEL', KEYS[5], reservation)
+      stands = 1
     end
   end
   flags[#flags + 1] = stands

@@ -91,12 +91,38 @@ describe('StockService.restore, reclaim and reportLost', () => {
     assert.equal(await stock.remaining(sale.id, 1), 0);
     assert.deepEqual(await stock.reservation(sale.id, two.reservationId).then((r) => r?.status), 'QUEUED');
     assert.deepEqual(await stock.reclaim(sale, [two]), [true], 'reclaimed once, then known');
+    // Its shopper's result follows it (Redis lost the shopper's latest reservation along with it).
+    assert.deepEqual(await stock.result(sale.id, '2'), { status: 'QUEUED', reservationId: two.reservationId });
 
     const unloaded = activity(3, 1);
     const four = ref(4);
     assert.deepEqual(await stock.reclaim(unloaded, [four]), [true]);
     // The load that comes later counts the reclaimed holder.
     assert.deepEqual(await stock.restore(unloaded, [], 'rebuild'), { remaining: 2, added: 0, short: 0, loaded: true });
+  });
+
+  it('reclaims a reservation already reported lost only with a unit, and takes it off the lost list', async () => {
+    const ref = (user: number) => ({ reservationId: randomUUID(), userId: String(user), reservedAt: 1_700_000_000_000 });
+    const sale = activity(1, 1);
+    await stock.restore(sale, [], 'rebuild');
+    const [one, two] = [ref(1), ref(2)];
+    assert.equal(await stock.reportLost(sale.id, [one, two]), 2);
+    // Reported lost holds no unit: the first stands again with the one unit left, the second finds none.
+    assert.deepEqual(await stock.reclaim(sale, [one, two]), [true, false]);
+    assert.equal(await stock.remaining(sale.id, 1), 0);
+    assert.equal((await holders(sale.id))['1'], one.reservationId);
+    assert.deepEqual(await stock.lost(sale.id), [two]);
+    assert.deepEqual(await stock.result(sale.id, '1'), { status: 'QUEUED', reservationId: one.reservationId });
+    assert.deepEqual(await stock.result(sale.id, '2'), { status: 'FAILED', reservationId: two.reservationId });
+    // A failed job's reservation (FAILED with its unit still held) stands as it is and takes no second unit.
+    const other = activity(2, 1);
+    await stock.restore(other, [], 'rebuild');
+    const held = await stock.reserve(other.id, 1, { userId: '3', reservationId: randomUUID(), now: Date.now(), activityRateLimit: 0 });
+    assert.equal(held.code, 'OK');
+    const heldId = held.code === 'OK' ? held.reservationId : '';
+    assert.equal(await stock.markFailed(other.id, heldId), true);
+    assert.deepEqual(await stock.reclaim(other, [{ reservationId: heldId, userId: '3', reservedAt: 1 }]), [true]);
+    assert.equal(await stock.remaining(other.id, 1), 1);
   });
 
   it('reports a lost reservation once, as FAILED for its shopper, and not one that Redis knows', async () => {

@@ -368,14 +368,14 @@ export class StockService {
 
   /**
    * Re-asserts reservations whose orders are about to be written (reclaim.lua): those Redis knows stand; one Redis lost
-   * since stands again only with a unit (or as a holder while the activity is not loaded). Returns, per reservation,
-   * whether its order may be written.
+   * since, or reported lost, stands again only with a unit (or as a holder while the activity is not loaded), and
+   * becomes its shopper's latest reservation. Returns, per reservation, whether its order may be written.
    */
   async reclaim(activity: Pick<StockActivity, 'id' | 'stockShards'>, reservations: ReservationRef[]): Promise<boolean[]> {
     if (reservations.length === 0) return [];
     const keys = this.keysFor(activity.id, activity.stockShards);
     const args = reservations.flatMap((r) => [r.reservationId, r.userId, r.reservedAt]);
-    const flags = (await this.run('stockReclaim', [keys.meta, keys.holders, keys.reservations, ...keys.stock], args)) as number[];
+    const flags = (await this.run('stockReclaim', [keys.meta, keys.holders, keys.reservations, keys.last, keys.lost, ...keys.stock], args)) as number[];
     return flags.map((flag) => flag === 1);
   }
 
