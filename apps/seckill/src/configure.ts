@@ -4,8 +4,8 @@ import fastifyStatic from '@fastify/static';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import type { AppConfig } from '@seckill/platform';
-import { registerHttpCaching, registerPurchaseFastPath } from '@seckill/seckill';
+import { AppConfig, installRequestGate } from '@seckill/platform';
+import { registerHttpCaching, registerPurchaseFastPath, soldOutGate } from '@seckill/seckill';
 
 /** The shop page's build (tools/build-shop.js), beside this compiled file's app in dist/. */
 export const SHOP_DIR = join(__dirname, '../../shop/public');
@@ -14,15 +14,19 @@ const ASSET_CACHE = 'public, max-age=31536000, immutable';
 const PAGE_CACHE = 'no-cache';
 
 /**
- * The hot path serves well-formed purchases in Fastify's hooks, ahead of Nest's per-request machinery (see registerPurchaseFastPath);
+ * The hot path serves well-formed purchases in Fastify's hooks, ahead of Nest's per-request machinery (see registerPurchaseFastPath),
+ * and after a sell-out answers them ahead of Fastify itself (see soldOutGate);
  * catalog reads carry Cache-Control and ETag for a CDN or the gateway; and the shop page is served at /shop/.
- * `fastPath: false` leaves every purchase to the controller (tests compare the two doors).
+ * `fastPath: false` leaves every purchase to the controller, with no gate (tests compare the two doors).
  */
 export function configureSeckill(app: NestFastifyApplication, config: AppConfig, options: { fastPath?: boolean } = {}): void {
   const fastify = app.getHttpAdapter().getInstance();
   registerHttpCaching(fastify);
   registerShop(fastify, shopContentSecurityPolicy(config));
-  if (options.fastPath !== false) registerPurchaseFastPath(app);
+  if (options.fastPath !== false) {
+    registerPurchaseFastPath(app);
+    installRequestGate(app, (responder) => soldOutGate(app, config, responder));
+  }
 }
 
 /** Serves the shop page's static build at /shop/ (gzip-free: the gateway or a CDN compresses). */

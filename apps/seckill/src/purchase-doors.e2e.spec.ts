@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Agent, request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ActivityCache, ActivityRepository } from '@seckill/activities';
 import { SwitchesService } from '@seckill/flow-control';
@@ -18,15 +19,18 @@ import {
 import { AppModule } from './app.module';
 import { configureSeckill } from './configure';
 
-// The purchase endpoint has two doors: the fast path (Fastify hooks) and ActivitiesController (Nest's pipeline).
-// The same requests, sent to an instance with the fast path and to one without, must get the same answers: status,
-// body and Retry-After, whatever is wrong with them and in whichever order the checks could have been made.
+// The purchase endpoint has two doors: the fast path (the sold-out gate ahead of Fastify, then Fastify hooks) and
+// ActivitiesController (Nest's pipeline). The same requests, sent to an instance with the fast path and to one
+// without, must get the same answers: status, body and Retry-After, whatever is wrong with them and in whichever order
+// the checks could have been made.
 
 const HOUR = 3600_000;
 let config: AppConfig;
 let fast: TestApp;
 let slow: TestApp;
 let tokens: PurchaseTokens;
+/** Purchase requests that reached Fastify at the fast instance (those the sold-out gate answered did not). */
+let reachedFastify = 0;
 
 interface Answer {
   status: number;
@@ -94,7 +98,13 @@ before(async () => {
     SHED_MAX_EVENT_LOOP_DELAY_MS: '60000',
   });
   await createTestDatabases(config);
-  fast = await startTestApp('seckill', AppModule.register(config), config, configureSeckill);
+  fast = await startTestApp('seckill', AppModule.register(config), config, (app, appConfig) => {
+    configureSeckill(app, appConfig);
+    app.getHttpAdapter().getInstance().addHook('onRequest', (request, _reply, done) => {
+      if (request.url.endsWith('/purchase')) reachedFastify++;
+      done();
+    });
+  });
   slow = await startTestApp('seckill', AppModule.register(config), config, (app, appConfig) =>
     configureSeckill(app, appConfig, { fastPath: false }),
   );
@@ -149,9 +159,59 @@ describe('purchase: the fast path and the controller answer alike', () => {
       ['activity id not a number', { activityId: 'abc', userId: 27, body: purchaseBody(soldOut, 27) }, 400],
       ['unknown activity', { activityId: 999999, userId: 28, body: purchaseBody(999999, 28) }, 404],
     ];
+    // Which requests the sold-out gate answers itself; every other one must reach Fastify with its body intact.
+    const gated = new Set(['well-formed', 'token of 200 characters', 'forged purchase token', 'purchase token of another user']);
     for (const [label, attempt, status] of cases) {
+      const before = reachedFastify;
       const got = await bothDoors(label, attempt);
       assert.equal(got.status, status, `${label}: ${JSON.stringify(got.body)}`);
+      assert.equal(reachedFastify - before, gated.has(label) ? 0 : 1, `${label}: answered by the gate: ${gated.has(label)}`);
+    }
+  });
+
+  it("the sold-out gate's answer has the headers of the controller's, and keeps a connection's later requests", async () => {
+    const now = Date.now();
+    const soldOut = await createActivity({ stock: 1, startAt: now - HOUR, endAt: now + HOUR });
+    assert.equal((await send(fast, { activityId: soldOut, userId: 70, body: purchaseBody(soldOut, 70) })).status, 202);
+    const request = (app: TestApp, user: number) =>
+      rawRequest(`${app.url}/api/activities/${soldOut}/purchase`, {
+        method: 'POST',
+        body: purchaseBody(soldOut, user),
+        contentType: 'application/json',
+        headers: { authorization: `Bearer ${mintToken(config, user)}`, 'x-request-id': `gate-${user}` },
+      });
+    for (const app of [fast, slow]) await waitFor(async () => (await request(app, 71)).status === 410, 5000, 'the sell-out to be known');
+    const before = reachedFastify;
+    const [viaGate, viaController] = [await request(fast, 72), await request(slow, 73)];
+    assert.equal(reachedFastify, before, 'the gate answered');
+    const comparable = (response: RawResponse) =>
+      Object.fromEntries([...response.headers].filter(([name]) => !['date', 'x-request-id'].includes(name)));
+    assert.deepEqual(comparable(viaGate), comparable(viaController));
+    assert.equal(viaGate.text, viaController.text);
+    assert.equal(viaGate.headers.get('x-request-id'), 'gate-72');
+
+    // One keep-alive connection: a gated answer, a request handed on with its body read, then a gated one again.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const post = (user: number, body: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpRequest(
+            `${fast.url}/api/activities/${soldOut}/purchase`,
+            { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${mintToken(config, user)}` } },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      assert.deepEqual(
+        [await post(74, purchaseBody(soldOut, 74)), await post(75, '{"token":1}'), await post(76, purchaseBody(soldOut, 76))],
+        [410, 400, 410],
+      );
+    } finally {
+      agent.destroy();
     }
   });
 

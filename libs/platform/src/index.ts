@@ -24,6 +24,7 @@ export * from './http/create-http-app';
 export * from './http/request-edge';
 export * from './http/load-shedding';
 export * from './http/request-logging';
+export * from './http/request-gate';
 export * from './http/openapi';
 export * from './platform.module';
 export * from './queue/queue.module';

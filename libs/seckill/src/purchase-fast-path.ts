@@ -18,6 +18,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * both doors give the same answer to any request (a test sends the same requests through each and compares).
  *
  * Precedence, the same at both doors:
+ *   0. after a sell-out, the sold-out gate (sold-out-gate.ts) answers the requests that would get 410 SOLD_OUT at
+ *      step 5, ahead of Fastify, so before load shedding too; it hands every other request on to Fastify;
  *   1. load shedding at the door, 503 BUSY (onRequest, every route);
  *   2. path, body size, media type, JSON syntax: 414, 413, 415, 400 (Fastify, before any route hook);
  *   3. access token: 401 (here: fall through, and the controller's guard answers);

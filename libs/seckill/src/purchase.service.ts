@@ -81,11 +81,16 @@ export class PurchaseService {
    * bulk of a sale's requests). False means nothing: call purchase().
    */
   soldOutFromMemory(activityId: number, now: number): boolean {
-    if (!this.soldOut.has(activityId) || this.switches.get('purchaseShedPercent') > 0) return false;
-    const activity = this.catalog.fresh(activityId);
-    if (activity === undefined || now < activity.startAt || now >= activity.endAt) return false;
+    if (!this.soldOutInMemory(activityId, now)) return false;
     this.metrics.purchases.inc('SOLD_OUT');
     return true;
+  }
+
+  /** What soldOutFromMemory says, without counting an outcome: for a caller that has more to check first. */
+  soldOutInMemory(activityId: number, now: number): boolean {
+    if (!this.soldOut.has(activityId) || this.switches.get('purchaseShedPercent') > 0) return false;
+    const activity = this.catalog.fresh(activityId);
+    return activity !== undefined && now >= activity.startAt && now < activity.endAt;
   }
 
   async result(activityId: number, principal: Principal): Promise<ReservationResult> {

@@ -14,6 +14,7 @@ import { createOpenApiDocument } from './openapi';
 import { MetricsService } from '../metrics/metrics.service';
 import { registerLoadShedding } from './load-shedding';
 import { BODY_LIMIT_BYTES, clientErrorHandler, frameworkErrors, registerRequestEdge } from './request-edge';
+import { attachGateSlot, createGateResponder, GateSlot, gatedServerFactory } from './request-gate';
 
 export interface HttpAppOptions {
   service: ServiceName;
@@ -33,7 +34,10 @@ export interface HttpAppOptions {
  */
 export async function createHttpApp(rootModule: DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const { config } = options;
+  // The server Fastify would build, with room for a gate in front of the router (installRequestGate).
+  const gate: GateSlot = {};
   const adapter = new FastifyAdapter({
+    serverFactory: gatedServerFactory(gate),
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.TRUSTED_PROXIES.length > 0 ? config.TRUSTED_PROXIES : false,
     return503OnClosing: true,
@@ -61,6 +65,8 @@ export async function createHttpApp(rootModule: DynamicModule, options: HttpAppO
   });
 
   const metrics = app.get(MetricsService);
+  gate.responder = createGateResponder(metrics, logger.pino, config.ACCESS_LOG);
+  attachGateSlot(app, gate);
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.httpRequests.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
