@@ -243,7 +243,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${report}\n`);
     const dir = resolve(__dirname, '../../loadtest/reports');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `orders-${new Date().toISOString().slice(0, 10)}.md`), report);
+    writeFileSync(join(dir, `orders-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.md`), report);
     if (drained.tables !== router.all().length || failed > 0) process.exitCode = 1;
     if (cancelled.count !== ORDERS || holders !== 0 || timeoutFailed > 0) process.exitCode = 1;
   } finally {

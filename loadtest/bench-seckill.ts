@@ -543,7 +543,8 @@ async function main(): Promise<void> {
     });
     const reportsDir = join(repoRoot, 'loadtest', 'reports');
     mkdirSync(reportsDir, { recursive: true });
-    const file = join(reportsDir, `seckill-${new Date().toISOString().slice(0, 10)}.md`);
+    // One file per run (a run never overwrites the figures a README quotes): seckill-2026-11-28T10-14-57.md.
+    const file = join(reportsDir, `seckill-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.md`);
     writeFileSync(file, report);
     process.stdout.write(`${report}\nReport written to ${relative(process.cwd(), file)}\n`);
     if (checks.some((check) => !check.ok)) process.exitCode = 1;
