@@ -58,16 +58,20 @@ describe('the funnel, end to end', () => {
   it('turns every 202 of a sale of 100 units among 300 shoppers into exactly one order', async () => {
     const admin = mintToken(config, 1, 'admin');
     const now = Date.now();
+    // Four seconds ahead: time enough for the create and the early call below on a busy machine (at 1.5 s, a CI run
+    // under load made the early call after the start).
+    const startAt = now + 4000;
     const created = await call<ActivityView>(`${url('admin')}/api/admin/activities`, {
       token: admin,
-      body: { title: 'Funnel', priceCents: 2500, stock: 100, stockShards: 2, startAt: new Date(now + 1500).toISOString(), endAt: new Date(now + 3600_000).toISOString() },
+      body: { title: 'Funnel', priceCents: 2500, stock: 100, stockShards: 2, startAt: new Date(startAt).toISOString(), endAt: new Date(now + 3600_000).toISOString() },
     });
     assert.equal(created.status, 201);
     const id = created.body.id;
     // The admin service prewarms it ahead of the start; before the start no token is issued.
     const early = await call(`${url('seckill')}/api/activities/${id}/token`, { method: 'POST', token: mintToken(config, 2000) });
+    assert.ok(Date.now() < startAt, 'the early call came after the start: the machine is too slow for this check');
     assert.equal(early.body.code, 'NOT_STARTED');
-    await sleep(Math.max(0, now + 1600 - Date.now()));
+    await sleep(Math.max(0, startAt + 100 - Date.now()));
 
     const shoppers = Array.from({ length: 300 }, (_, i) => 2000 + i);
     const answers = await Promise.all(
