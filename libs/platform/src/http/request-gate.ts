@@ -134,6 +134,7 @@ export function createGateResponder(metrics: MetricsService, logger: Logger, acc
             status: answer.status,
             ms: Math.round(ms * 10) / 10,
             userId: answer.userId,
+            // The peer's address: behind the gateway, the gateway's (the gate answers without reading X-Forwarded-For).
             ip: request.socket.remoteAddress,
             gate: true,
           },
