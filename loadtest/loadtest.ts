@@ -5,7 +5,7 @@ import { loadDotEnv } from '../tools/env-file';
 import { OrderReader } from './lib/invariants';
 import { machineFacts, pidsListeningOn } from './lib/machine';
 import { PhaseReport, RunReport, runMarkdown, writeRunReport } from './lib/run-report';
-import { AdminApi, stackUrls } from './lib/stack';
+import { AdminApi, assertSeckillReady, stackUrls } from './lib/stack';
 import { browse } from './scenarios/browse';
 import { LoadtestContext, LoadtestOptions, userFactory } from './scenarios/context';
 import { flash } from './scenarios/flash';
@@ -134,8 +134,7 @@ export async function main(argv: string[]): Promise<number> {
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadBefore.join(' / ')}${envFile ? `; settings from ${envFile}` : ''}`);
   if (machine.loadBefore[0] > machine.cores * 0.5) log(`the machine is busy (load average ${machine.loadBefore[0]} on ${machine.cores} cores): the figures will show it`);
   try {
-    const ready = await fetch(`${urls.seckill}/health/ready`);
-    if (!ready.ok) throw new Error(`${ready.status}`);
+    await assertSeckillReady(urls.seckill);
   } catch (error) {
     throw new Error(`the seckill service at ${urls.seckill} is not ready (${(error as Error).message}): start the stack first (npm start), or pass --target`);
   }

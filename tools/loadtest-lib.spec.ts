@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { pidsListeningOn } from '../loadtest/lib/machine';
 import { backoffMs } from '../loadtest/lib/shopper';
+import { assertSeckillReady } from '../loadtest/lib/stack';
 import { chartSvg } from '../loadtest/lib/svg-chart';
 
 // The load test's own helpers (npm run loadtest; the whole command is tools/loadtest.e2e.spec.ts).
@@ -14,6 +16,25 @@ describe('loadtest helpers', () => {
       const base = Math.min(100 * 2 ** (attempts - 1), 5000);
       assert.ok(wait >= base && wait <= base + 250, `attempt ${attempts}: ${wait} ms`);
       assert.ok(backoffMs(attempts, 3000) >= 3000, 'Retry-After is honoured');
+    }
+  });
+
+  it("takes seckill for ready through the compose gateway, which routes no health check but /health/live", async () => {
+    let listStatus = 200;
+    // The gateway's behaviour (docker/gateway.conf.template): /health/ready is an unknown path, 404; the API is routed.
+    const gateway = createHttpServer((request, response) => {
+      response.statusCode = request.url === '/api/activities' ? listStatus : 404;
+      response.end('[]');
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(gateway.address() as { port: number }).port}`;
+      await assertSeckillReady(base);
+      listStatus = 503;
+      await assert.rejects(assertSeckillReady(base), /api\/activities 503/);
+    } finally {
+      gateway.closeAllConnections();
+      await new Promise((resolve) => gateway.close(resolve));
     }
   });
 

@@ -31,6 +31,18 @@ export function stackUrls(config: AppConfig, target: string | undefined, paysimU
   return { auth: base, seckill: base, order: base, payment: base, admin: base, paysim: paysimUrl ?? own('paysim'), ports: {}, mode: 'gateway' };
 }
 
+/**
+ * Whether seckill answers: its readiness check, or, through the compose gateway (which answers /health/live itself and
+ * routes no other health check: 404), the activity list, which the gateway routes to seckill.
+ */
+export async function assertSeckillReady(base: string): Promise<void> {
+  const ready = await fetch(`${base}/health/ready`);
+  if (ready.ok) return;
+  if (ready.status !== 404) throw new Error(`${ready.status}`);
+  const list = await fetch(`${base}/api/activities`);
+  if (!list.ok) throw new Error(`/health/ready 404, /api/activities ${list.status}`);
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
