@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, request as httpRequest, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AppConfig } from '@seckill/platform';
 import { configToEnv, createTestConfig, createTestDatabases, dropTestResources, freePort, sleep } from '@seckill/testing';
+import { gatewayTemplate, LocalGateway, NGINX, startLocalGateway, stopLocalGateway } from './local-gateway';
 
 // The compose gateway, black box: Debian's nginx runs docker/gateway.conf.template (rendered as nginx's image
 // renders it, with the variables compose sets) as an unprivileged process on free ports, in front of the real auth
@@ -15,9 +15,8 @@ import { configToEnv, createTestConfig, createTestDatabases, dropTestResources, 
 // routed to its service, X-Forwarded-For replaced by the peer address, the per-address limits answering 429 with the
 // API's error body, /metrics and the provider refused, a service that is down answered 503, /docs per its setting.
 
-const NGINX = '/usr/sbin/nginx';
 const repo = resolve(__dirname, '..', '..');
-const template = readFileSync(join(repo, 'docker/gateway.conf.template'), 'utf8');
+const template = gatewayTemplate();
 const compose = readFileSync(join(repo, 'docker/docker-compose.yml'), 'utf8');
 // In CI, .ci/run installs nginx: the test must run there, never skip.
 const skip = !existsSync(NGINX) && process.env.CI !== 'true' ? `${NGINX} is not installed` : false;
@@ -63,81 +62,9 @@ async function startEcho(service: string): Promise<Echo> {
   return { server, port: (server.address() as AddressInfo).port, held };
 }
 
-/** Renders the template as nginx's image does: ${NAME} replaced by the environment's value (here, every one set). */
-function render(vars: Record<string, string>): string {
-  return template.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => {
-    const value = vars[name];
-    if (value === undefined) throw new Error(`the test sets no value for \${${name}} of the gateway template`);
-    return value;
-  });
-}
-
-interface Gateway {
-  url: string;
-  port: number;
-  process: ChildProcess;
-  dir: string;
-}
-
-/** Starts nginx on a free port with the rendered template, as nobody when the test runs as root. */
-async function startGateway(vars: Record<string, string>): Promise<Gateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'gateway-'));
-  try {
-    return await startGatewayIn(dir, vars);
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-}
-
-async function startGatewayIn(dir: string, vars: Record<string, string>): Promise<Gateway> {
-  const port = await freePort();
-  chmodSync(dir, 0o777);
-  writeFileSync(join(dir, 'gateway.conf'), render({ ...vars, GATEWAY_LISTEN: `127.0.0.1:${port}`, GATEWAY_RESOLVER: '127.0.0.1' }));
-  // The process settings docker/nginx.conf gives the image, with every path in the test's folder so that an
-  // unprivileged nginx can write them.
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    [
-      'daemon off;',
-      'worker_processes 1;',
-      `pid ${dir}/nginx.pid;`,
-      `error_log ${dir}/error.log warn;`,
-      'events { worker_connections 256; }',
-      'http {',
-      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${dir}/${kind};`),
-      `  include ${dir}/gateway.conf;`,
-      '}',
-    ].join('\n'),
-  );
-  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const args = ['-p', dir, '-e', `${dir}/error.log`, '-c', `${dir}/nginx.conf`];
-  try {
-    execFileSync(NGINX, ['-t', '-q', ...args], { ...asNobody, stdio: 'pipe' });
-  } catch (error) {
-    throw new Error(`nginx refuses the gateway configuration: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
-  }
-  const child = spawn(NGINX, args, { ...asNobody, stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  while (!(await fetch(`${url}/health/live`).catch(() => undefined))?.ok) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`nginx did not start: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
-    }
-    await sleep(50);
-  }
-  return { url, port, process: child, dir };
-}
-
-async function stopGateway(gateway: Gateway | undefined): Promise<void> {
-  if (!gateway) return;
-  if (gateway.process.exitCode === null) {
-    const exited = new Promise((done) => gateway.process.once('exit', done));
-    gateway.process.kill('SIGQUIT');
-    await exited;
-  }
-  rmSync(gateway.dir, { recursive: true, force: true });
+/** Starts the gateway on a free loopback port (see startLocalGateway). */
+async function startGateway(vars: Record<string, string>): Promise<LocalGateway> {
+  return startLocalGateway(vars, `127.0.0.1:${await freePort()}`);
 }
 
 interface Answer {
@@ -175,8 +102,8 @@ let config: AppConfig;
 let auth: ChildProcess | undefined;
 let authPort: number;
 const echoes = new Map<string, Echo>();
-let gateway: Gateway | undefined;
-let docsGateway: Gateway | undefined;
+let gateway: LocalGateway | undefined;
+let docsGateway: LocalGateway | undefined;
 
 function upstreams(paymentDown: boolean): Record<string, string> {
   const address = (port: number) => `127.0.0.1:${port}`;
@@ -215,8 +142,8 @@ describe('the compose gateway (nginx with docker/gateway.conf.template)', { skip
   });
 
   after(async () => {
-    await stopGateway(gateway);
-    await stopGateway(docsGateway);
+    await stopLocalGateway(gateway);
+    await stopLocalGateway(docsGateway);
     for (const echo of echoes.values()) {
       for (const response of echo.held) response.end();
       echo.server.closeAllConnections();
