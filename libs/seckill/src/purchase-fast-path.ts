@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
 import { AccessTokenService, DomainError, mapError, Principal, sendError } from '@seckill/platform';
 import { PURCHASE_ROUTE } from './activities.routes';
 import { ActivityIdPipe } from './dto/activity-id.pipe';
@@ -49,6 +48,24 @@ export function purchaseTokenOf(body: unknown): string | undefined {
   return typeof token === 'string' && token.length > 0 && token.length <= PURCHASE_TOKEN_MAX_LENGTH ? token : undefined;
 }
 
+/** The caller an Authorization header names, or undefined where the guard would answer 401 (both doors, the gate). */
+export function principalOrUndefined(tokens: AccessTokenService, authorization: string | string[] | undefined): Principal | undefined {
+  try {
+    return tokens.authenticate(authorization);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The activity id of a path parameter, or undefined where ActivityIdPipe would answer 400. */
+export function activityIdOrUndefined(ids: ActivityIdPipe, value: string): number | undefined {
+  try {
+    return ids.transform(value);
+  } catch {
+    return undefined;
+  }
+}
+
 export function registerPurchaseFastPath(app: NestFastifyApplication): void {
   const tokens = app.get(AccessTokenService);
   const purchases = app.get(PurchaseService);
@@ -58,26 +75,11 @@ export function registerPurchaseFastPath(app: NestFastifyApplication): void {
   const soldOut = mapError(new DomainError('SOLD_OUT', 'sold out'));
   const soldOutBody = JSON.stringify(soldOut.body);
 
-  const principalOf = (request: FastifyRequest): Principal | undefined => {
-    try {
-      return tokens.authenticate(request.headers.authorization);
-    } catch {
-      return undefined;
-    }
-  };
-  const activityIdOf = (request: FastifyRequest): number | undefined => {
-    try {
-      return ids.transform((request.params as { id: string }).id);
-    } catch {
-      return undefined;
-    }
-  };
-
   app.getHttpAdapter().getInstance().addHook('preHandler', (request, reply, done) => {
     if (request.method !== 'POST' || request.routeOptions.url !== PURCHASE_ROUTE) return done();
-    const principal = principalOf(request);
+    const principal = principalOrUndefined(tokens, request.headers.authorization);
     if (!principal) return done();
-    const id = activityIdOf(request);
+    const id = activityIdOrUndefined(ids, (request.params as { id: string }).id);
     if (id === undefined) return done();
     const token = purchaseTokenOf(request.body);
     if (token === undefined) return done();

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AccessTokenService, BODY_LIMIT_BYTES, DomainError, GateResponder, mapError, Principal, RequestGate } from '@seckill/platform';
+import { AccessTokenService, BODY_LIMIT_BYTES, DomainError, GateResponder, mapError, RequestGate } from '@seckill/platform';
 import { PURCHASE_ROUTE } from './activities.routes';
 import { ActivityIdPipe } from './dto/activity-id.pipe';
-import { purchaseTokenOf } from './purchase-fast-path';
+import { activityIdOrUndefined, principalOrUndefined, purchaseTokenOf } from './purchase-fast-path';
 import { PurchaseService } from './purchase.service';
 
 /** `/api/activities/<id>/purchase`, no query string; the id as ActivityIdPipe spells it (the pipe still decides). */
@@ -40,19 +40,7 @@ export function soldOutGate(app: NestFastifyApplication, config: { CORS_ALLOWED_
 
   const activityIdOf = (url: string | undefined): number | undefined => {
     const match = PURCHASE_PATH.exec(url ?? '');
-    if (match === null) return undefined;
-    try {
-      return ids.transform(match[1]);
-    } catch {
-      return undefined;
-    }
-  };
-  const principalOf = (request: IncomingMessage): Principal | undefined => {
-    try {
-      return tokens.authenticate(request.headers.authorization);
-    } catch {
-      return undefined;
-    }
+    return match === null ? undefined : activityIdOrUndefined(ids, match[1]);
   };
 
   return (request, response, next) => {
@@ -65,7 +53,7 @@ export function soldOutGate(app: NestFastifyApplication, config: { CORS_ALLOWED_
     if (!JSON_TYPES.has(headers['content-type'] ?? '') || headers['transfer-encoding'] !== undefined) return next();
     const length = Number(headers['content-length']);
     if (!(length > 0 && length <= BODY_LIMIT_BYTES)) return next();
-    const principal = principalOf(request);
+    const principal = principalOrUndefined(tokens, headers.authorization);
     if (principal === undefined) return next();
 
     readBody(request, (bytes) => {

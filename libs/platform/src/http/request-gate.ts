@@ -64,13 +64,12 @@ export function installRequestGate(app: NestFastifyApplication, build: (responde
  */
 export function gatedServerFactory(slot: GateSlot): FastifyServerFactory {
   return (handler, options) => {
-    const route = (request: IncomingMessage, response: ServerResponse) => handler(request, response);
     const server = createServer(options.http ?? {}, (request, response) => {
       const gate = slot.gate;
-      if (gate === undefined) return route(request, response);
+      if (gate === undefined) return handler(request, response);
       gate(request, response, (body) => {
         if (body !== undefined) (request as IncomingMessage & { [READ_BODY]?: Buffer })[READ_BODY] = body;
-        route(request, response);
+        handler(request, response);
       });
     });
     // What Fastify sets on the server it builds itself (fastify/lib/server.js), from the same options (by then
