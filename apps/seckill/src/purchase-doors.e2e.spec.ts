@@ -3,7 +3,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ActivityCache, ActivityRepository } from '@seckill/activities';
 import { SwitchesService } from '@seckill/flow-control';
-import { AppConfig } from '@seckill/platform';
+import { AppConfig, MetricsService } from '@seckill/platform';
 import { PurchaseTokens } from '@seckill/seckill';
 import {
   createTestConfig,
@@ -87,6 +87,13 @@ async function createActivity(fields: { stock: number; startAt: number; endAt: n
   });
   await fast.app.get(ActivityCache, { strict: false }).changed(record.id);
   return record.id;
+}
+
+/** seckill_catalog_reads_total{level="memory"} of an instance, as a scrape would read it. */
+async function memoryReads(app: TestApp): Promise<number> {
+  const scraped = await app.app.get(MetricsService).registry.metrics();
+  const match = /^seckill_catalog_reads_total\{level="memory"\} (\d+)$/m.exec(scraped);
+  return match ? Number(match[1]) : 0;
 }
 
 const purchaseBody = (activityId: number, userId: number) => JSON.stringify({ token: tokens.issue(activityId, String(userId), Date.now()).token });
@@ -182,8 +189,10 @@ describe('purchase: the fast path and the controller answer alike', () => {
       });
     for (const app of [fast, slow]) await waitFor(async () => (await request(app, 71)).status === 410, 5000, 'the sell-out to be known');
     const before = reachedFastify;
+    const readsBefore = await memoryReads(fast);
     const [viaGate, viaController] = [await request(fast, 72), await request(slow, 73)];
     assert.equal(reachedFastify, before, 'the gate answered');
+    assert.equal((await memoryReads(fast)) - readsBefore, 1, 'one catalog read counted per gated answer');
     const comparable = (response: RawResponse) =>
       Object.fromEntries([...response.headers].filter(([name]) => !['date', 'x-request-id'].includes(name)));
     assert.deepEqual(comparable(viaGate), comparable(viaController));

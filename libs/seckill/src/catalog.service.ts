@@ -97,13 +97,14 @@ export class CatalogService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * The activity when this instance holds a fresh in-memory entry of it, else undefined: what find() would answer
-   * without waiting, read synchronously (counted as a memory read, as find() counts it). For callers that answer
-   * from memory alone when they can and call find() otherwise.
+   * without waiting, read synchronously (counted as a memory read, as find() counts it, unless `counted` is false: a
+   * caller that looks twice for one request counts one of the two). For callers that answer from memory alone when
+   * they can and call find() otherwise.
    */
-  fresh(id: number): ActivityRecord | undefined {
+  fresh(id: number, counted = true): ActivityRecord | undefined {
     const entry = this.local.get(id);
     if (!entry || !entry.value || !(entry.expiresAt > Date.now())) return undefined;
-    this.metrics.catalogReads.inc('memory');
+    if (counted) this.metrics.catalogReads.inc('memory');
     return entry.value;
   }
 

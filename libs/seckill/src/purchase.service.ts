@@ -86,10 +86,13 @@ export class PurchaseService {
     return true;
   }
 
-  /** What soldOutFromMemory says, without counting an outcome: for a caller that has more to check first. */
-  soldOutInMemory(activityId: number, now: number): boolean {
+  /**
+   * What soldOutFromMemory says, without counting an outcome: for a caller that has more to check first. `countRead`
+   * false leaves the catalog read uncounted too, for a first look that soldOutFromMemory then confirms.
+   */
+  soldOutInMemory(activityId: number, now: number, countRead = true): boolean {
     if (!this.soldOut.has(activityId) || this.switches.get('purchaseShedPercent') > 0) return false;
-    const activity = this.catalog.fresh(activityId);
+    const activity = this.catalog.fresh(activityId, countRead);
     return activity !== undefined && now >= activity.startAt && now < activity.endAt;
   }
 

@@ -65,7 +65,7 @@ export async function createHttpApp(rootModule: DynamicModule, options: HttpAppO
   });
 
   const metrics = app.get(MetricsService);
-  gate.responder = createGateResponder(metrics, logger.pino, config.ACCESS_LOG);
+  gate.responder = createGateResponder(metrics, logger.pino, { accessLog: config.ACCESS_LOG, trustedProxies: config.TRUSTED_PROXIES });
   attachGateSlot(app, gate);
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.httpRequests.observe(

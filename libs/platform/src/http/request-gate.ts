@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import proxyAddr from '@fastify/proxy-addr';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
@@ -100,11 +101,22 @@ export function registerGateBodies(fastify: FastifyInstance): void {
 /**
  * The responder of createHttpApp: a gate's answer gets what every answer of the service gets from Fastify's hooks
  * (a request id, nosniff, the JSON content type), is counted in http_request_duration_seconds under its route, and
- * gets an access line when the access log is on.
+ * gets an access line when the access log is on, with the client's address as Fastify's request.ip gives it (the
+ * X-Forwarded-For of TRUSTED_PROXIES read by the same library, @fastify/proxy-addr, with the same trust list).
  */
-export function createGateResponder(metrics: MetricsService, logger: Logger, accessLog: boolean): GateResponder {
+export function createGateResponder(
+  metrics: MetricsService,
+  logger: Logger,
+  options: { accessLog: boolean; trustedProxies: string[] },
+): GateResponder {
   const counted = new Map<string, ReturnType<MetricsService['httpRequests']['labels']>>();
-  const lines = accessLog && logger.isLevelEnabled('info');
+  const lines = options.accessLog && logger.isLevelEnabled('info');
+  const trusted = options.trustedProxies.length > 0 ? proxyAddr.compile(options.trustedProxies) : undefined;
+  const clientAddress = (request: IncomingMessage): string | undefined => {
+    if (trusted === undefined) return request.socket.remoteAddress;
+    const addresses = proxyAddr.all(request, trusted);
+    return addresses[addresses.length - 1];
+  };
   return {
     answer(request, response, answer, startedAt) {
       const id = requestIdOf(request);
@@ -133,8 +145,7 @@ export function createGateResponder(metrics: MetricsService, logger: Logger, acc
             status: answer.status,
             ms: Math.round(ms * 10) / 10,
             userId: answer.userId,
-            // The peer's address: behind the gateway, the gateway's (the gate answers without reading X-Forwarded-For).
-            ip: request.socket.remoteAddress,
+            ip: clientAddress(request),
             gate: true,
           },
           `${request.method} ${request.url} ${answer.status} ${ms.toFixed(1)} ms`,
