@@ -7,7 +7,7 @@ import Redis from 'ioredis';
 import * as mariadb from 'mariadb';
 import { AppConfig, poolConfigFromUrl, RedisKeys } from '@seckill/platform';
 import { StockKeys } from '@seckill/stock';
-import { call, createTestConfig, createTestDatabases, dropTestResources, mintToken } from '@seckill/testing';
+import { call, configToEnv, createTestConfig, createTestDatabases, dropTestResources, mintToken } from '@seckill/testing';
 import { intFromEnv } from './lib/env';
 import { LoadResult, runLoad } from './lib/load';
 import { counts, fixed, table, thousands } from './lib/markdown';
@@ -30,8 +30,9 @@ import { PurchasePool, UserMinter } from './lib/purchase-pool';
  * that get the very same requests, in one run, each scenario with its ratio:
  *   POST /api/activities/:id/purchase, `Authorization: Bearer <access token>`, `{"token": <purchase token>}`, one
  *   synthetic user per request (same headers and body size everywhere):
- *     raw node:http · bare Fastify · purchase while stock lasts · purchase after sell-out · the straight-to-database
- *     seckill (UPDATE … stock > 0 + INSERT in one transaction, db-seckill-server.ts);
+ *     raw node:http · bare Fastify · purchase while stock lasts · its floor (the same token checks and Redis call on
+ *     raw node:http, floor-server.ts) · purchase after sell-out · the straight-to-database seckill (UPDATE … stock > 0
+ *     + INSERT in one transaction, db-seckill-server.ts);
  *   GET /api/activities/:id: raw node:http · bare Fastify (both answering the catalog's own bytes) · the catalog read.
  * Beside every figure: the server's CPU (cores, and µs per answer), the load generator's (autocannon runs in this
  * process: process.cpuUsage over the run) and the rest of the machine's (/proc/stat less the two). A figure taken
@@ -68,15 +69,6 @@ const dist = resolve(__dirname, '..');
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
-}
-
-/** The configuration as the environment of a service process (loadConfig reads it back). */
-function toEnv(config: AppConfig): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [key, value] of Object.entries(config as unknown as Record<string, unknown>)) {
-    env[key] = Array.isArray(value) ? value.join(',') : String(value);
-  }
-  return env;
 }
 
 interface CpuSnapshot {
@@ -274,7 +266,7 @@ async function runWrk(url: string, path: string, pool: PurchasePool, entries: nu
 
 async function main(): Promise<void> {
   const started = Date.now();
-  for (const script of ['apps/seckill/src/main.js', 'apps/admin/src/main.js', 'loadtest/bare-server.js', 'loadtest/db-seckill-server.js']) {
+  for (const script of ['apps/seckill/src/main.js', 'apps/admin/src/main.js', 'loadtest/bare-server.js', 'loadtest/db-seckill-server.js', 'loadtest/floor-server.js']) {
     if (!existsSync(join(dist, script))) throw new Error(`dist/${script} is missing: run node tools/build.js first`);
   }
   const machineLoadAtStart = loadavg();
@@ -293,7 +285,7 @@ async function main(): Promise<void> {
     SECKILL_PORT: String(seckillPort),
     ADMIN_PORT: String(adminPort),
   });
-  const env = toEnv(config);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...configToEnv(config) };
   const seckillUrl = `http://127.0.0.1:${seckillPort}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const children: Child[] = [];
@@ -358,6 +350,7 @@ async function main(): Promise<void> {
     };
     const bigActivity = await createActivity('bench: while stock lasts', BIG_STOCK);
     const soldOutActivity = await createActivity('bench: after sell-out', 1);
+    const floorActivity = await createActivity('bench: the purchase floor', BIG_STOCK);
     const remainingOf = async (activityId: number): Promise<number> => {
       const response = await call<{ remaining: number }>(`${seckillUrl}/api/activities/${activityId}/stock`);
       if (response.status !== 200) throw new Error(`stock of ${activityId}: ${response.status} ${JSON.stringify(response.body)}`);
@@ -366,7 +359,7 @@ async function main(): Promise<void> {
     // The catalog's answer, for the GET baselines to send the same bytes.
     const catalogBody = await (await fetch(`${seckillUrl}/api/activities/${bigActivity}`)).text();
 
-    log('starting the baselines: raw node:http, bare Fastify, the straight-to-database seckill');
+    log('starting the baselines: raw node:http, bare Fastify, the purchase floor, the straight-to-database seckill');
     const bareEnv = { ...process.env, BARE_GET_BODY: catalogBody };
     const nodeBare = await forkListening('node-http', join(dist, 'loadtest/bare-server.js'), READY_TIMEOUT_MS, ['node'], bareEnv);
     children.push(nodeBare.child);
@@ -379,6 +372,8 @@ async function main(): Promise<void> {
       BENCH_DB_STOCK: String(BIG_STOCK),
     });
     children.push(dbServer.child);
+    const floorServer = await forkListening('floor', join(dist, 'loadtest/floor-server.js'), READY_TIMEOUT_MS, [], env);
+    children.push(floorServer.child);
     const urlOf = (port: number) => `http://127.0.0.1:${port}`;
 
     const minter = new UserMinter(config, FIRST_USER_ID);
@@ -463,6 +458,7 @@ async function main(): Promise<void> {
     const checks: Check[] = [];
     const bPools: PurchasePool[] = [];
     const cPools: PurchasePool[] = [];
+    const floorPools: PurchasePool[] = [];
     const dbPools: PurchasePool[] = [];
     const track = (list: PurchasePool[], pool: PurchasePool): PurchasePool => {
       list.push(pool);
@@ -478,7 +474,14 @@ async function main(): Promise<void> {
       const b = await measure('in-stock', 'purchase, in stock', 'POST', seckill, seckillUrl, PURCHASE_PATH(bigActivity), fresh(bPools, bigActivity), false);
       const accepted = b.run.statusCounts['202'] ?? 0;
       if (b.cpu.serverSeconds !== undefined && accepted > 0) acceptedUs = (b.cpu.serverSeconds / accepted) * 1e6;
-      checks.push(...(await checkWhileStockLasts(bPools, bigActivity)));
+      checks.push(...(await checkWhileStockLasts('in stock', bPools, bigActivity)));
+    }
+    let floorUs: number | undefined;
+    if (wanted('floor')) {
+      const f = await measure('floor', 'purchase floor (raw node:http, same checks and Redis call)', 'POST', floorServer.child, urlOf(floorServer.port), PURCHASE_PATH(floorActivity), fresh(floorPools, floorActivity), false);
+      const accepted = f.run.statusCounts['202'] ?? 0;
+      if (f.cpu.serverSeconds !== undefined && accepted > 0) floorUs = (f.cpu.serverSeconds / accepted) * 1e6;
+      checks.push(...(await checkWhileStockLasts('purchase floor', floorPools, floorActivity)));
     }
     if (wanted('sold-out')) {
       const reserveCallsBefore = await metricSum(seckillUrl, 'seckill_reserve_seconds_count');
@@ -517,10 +520,12 @@ async function main(): Promise<void> {
         // wrk goes round its requests; in stock, a user sent twice would be answered 409 (counted as non-2xx): a pool
         // for twice the fastest baseline's rate (and at least 100,000 users).
         const inStockWrkPool = minter.pool(bigActivity, Math.max(100_000, Math.ceil(ceilingRps * 2 * DURATION_SECONDS)));
+        const floorWrkPool = minter.pool(floorActivity, inStockWrkPool.size);
         for (const [label, server, url, path, pool] of [
           ['raw node:http POST', nodeBare.child, urlOf(nodeBare.port), PURCHASE_PATH(bigActivity), barePool],
           ['bare Fastify POST', fastifyBare.child, urlOf(fastifyBare.port), PURCHASE_PATH(bigActivity), barePool],
           ['purchase, in stock', seckill, seckillUrl, PURCHASE_PATH(bigActivity), inStockWrkPool],
+          ['purchase floor', floorServer.child, urlOf(floorServer.port), PURCHASE_PATH(floorActivity), floorWrkPool],
           ['purchase, sold out', seckill, seckillUrl, PURCHASE_PATH(soldOutActivity), soldOutWrkPool],
         ] as const) {
           log(`wrk: ${label}, ${DURATION_SECONDS} s`);
@@ -536,6 +541,7 @@ async function main(): Promise<void> {
       wrkRuns,
       checks,
       acceptedUs,
+      floorUs,
       setupSeconds,
       totalSeconds: (Date.now() - started) / 1000,
       seckill,
@@ -603,7 +609,7 @@ async function main(): Promise<void> {
       return redis.hlen(new StockKeys(new RedisKeys(config.REDIS_KEY_PREFIX), activityId, 1).holders);
     }
 
-    async function checkWhileStockLasts(pools: PurchasePool[], activityId: number): Promise<Check[]> {
+    async function checkWhileStockLasts(name: string, pools: PurchasePool[], activityId: number): Promise<Check[]> {
       const remaining = await settledRemaining(activityId);
       const consumed = BIG_STOCK - remaining;
       const tally = statusTally(pools);
@@ -613,7 +619,7 @@ async function main(): Promise<void> {
       const other = [...tally].filter(([status]) => status !== 202);
       return [
         {
-          name: 'in stock: 202 answers = stock consumed (no oversell)',
+          name: `${name}: 202 answers = stock consumed (no oversell)`,
           ok: accepted + reserved === consumed,
           detail:
             `${thousands(accepted)} answered 202 + ${reserved} reserved by requests in flight when a run stopped ` +
@@ -621,12 +627,12 @@ async function main(): Promise<void> {
             `${thousands(BIG_STOCK)} − ${thousands(remaining)} = ${thousands(consumed)}`,
         },
         {
-          name: 'in stock: one unit per user: holders = stock consumed',
+          name: `${name}: one unit per user: holders = stock consumed`,
           ok: holders === consumed,
           detail: `${thousands(holders)} users hold a unit in Redis, ${thousands(consumed)} units consumed`,
         },
         {
-          name: 'in stock: every answer is 202',
+          name: `${name}: every answer is 202`,
           ok: other.length === 0,
           detail: other.length === 0 ? `${thousands(accepted)} × 202` : `other answers: ${other.map(([s, n]) => `${s}×${n}`).join(', ')}`,
         },
@@ -713,6 +719,7 @@ async function main(): Promise<void> {
 const REFERENCES: Record<string, { reference: string; target?: number }> = {
   'fastify-post': { reference: 'node-post', target: 0.7 },
   'in-stock': { reference: 'fastify-post', target: 0.8 },
+  floor: { reference: 'fastify-post' },
   'sold-out': { reference: 'fastify-post', target: 1.2 },
   db: { reference: 'fastify-post' },
   'fastify-get': { reference: 'node-get' },
@@ -724,6 +731,7 @@ function renderReport(input: {
   wrkRuns: WrkMeasured[];
   checks: Check[];
   acceptedUs: number | undefined;
+  floorUs: number | undefined;
   setupSeconds: number;
   totalSeconds: number;
   seckill: Child;
@@ -821,14 +829,19 @@ function renderReport(input: {
     results,
     '',
     `CPU per accepted purchase in the seckill process (its CPU time over the in-stock run / its 202 answers): ` +
-      `**${input.acceptedUs === undefined ? 'n/a' : `${fixed(input.acceptedUs, 0)} µs`}** (target ≤ 100 µs).`,
+      `**${input.acceptedUs === undefined ? 'n/a' : `${fixed(input.acceptedUs, 0)} µs`}** (target ≤ 100 µs). ` +
+      `The purchase floor, the same two token checks and Redis call on raw node:http with nothing else (floor-server.ts): ` +
+      `**${input.floorUs === undefined ? 'n/a' : `${fixed(input.floorUs, 0)} µs`}** per accepted purchase` +
+      (input.acceptedUs !== undefined && input.floorUs !== undefined
+        ? `; the service spends ${fixed(input.acceptedUs - input.floorUs, 0)} µs above it (Nest and Fastify, the limits, the metrics, the journal).`
+        : '.'),
     '',
     'Server cores: CPU time of the server process over the run / wall time; µs/answer: its CPU time / responses. ' +
       'Generator cores: this process (autocannon). Other cores: the machine (/proc/stat) less the server, the ' +
       `generator, Redis and MariaDB. A figure is marked "not a measurement of the server" when the generator or the ` +
       `other processes held ≥ ${GENERATOR_LIMIT} core: the server was then not the bottleneck (or not alone), and its ` +
       'req/s (and every ratio taken of it) says little about the server. Ratios: bare Fastify POST of raw node:http ' +
-      'POST; purchase and the straight-to-database seckill of bare Fastify POST; bare Fastify GET of raw node:http GET; ' +
+      'POST; purchase, its floor and the straight-to-database seckill of bare Fastify POST; bare Fastify GET of raw node:http GET; ' +
       'the catalog read of bare Fastify GET.',
     '',
     '## Invariants',
