@@ -5,7 +5,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import Redis from 'ioredis';
 import * as mariadb from 'mariadb';
-import { AppConfig, poolConfigFromUrl, RedisKeys } from '@seckill/platform';
+import { poolConfigFromUrl, RedisKeys } from '@seckill/platform';
 import { StockKeys } from '@seckill/stock';
 import { call, configToEnv, createTestConfig, createTestDatabases, dropTestResources, mintToken } from '@seckill/testing';
 import { intFromEnv } from './lib/env';
