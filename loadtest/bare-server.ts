@@ -1,5 +1,7 @@
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import Fastify from 'fastify';
+import type { Server } from 'node:net';
+import { runForkedServer } from './lib/forked-server';
 
 /**
  * The baselines of the seckill benchmark, each in its own process: `node dist/loadtest/bare-server.js <node|fastify>`.
@@ -37,12 +39,11 @@ function nodeHandler(request: IncomingMessage, response: ServerResponse): void {
   });
 }
 
-async function listen(kind: string): Promise<{ port: number; close: () => Promise<void> }> {
+async function listen(kind: string): Promise<{ server: Server; close: () => Promise<void> }> {
   if (kind === 'node') {
     const server = createServer(nodeHandler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    return { port: typeof address === 'object' && address ? address.port : 0, close: () => new Promise((resolve) => server.close(() => resolve())) };
+    return { server, close: () => new Promise((resolve) => server.close(() => resolve())) };
   }
   if (kind !== 'fastify') throw new Error(`unknown kind "${kind}" (node or fastify)`);
   const app = Fastify({ logger: false });
@@ -56,20 +57,7 @@ async function listen(kind: string): Promise<{ port: number; close: () => Promis
   });
   app.get('/health/ready', async () => ({ status: 'up' }));
   await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  return { port: typeof address === 'object' && address ? address.port : 0, close: () => app.close() };
+  return { server: app.server, close: () => app.close() };
 }
 
-async function main(): Promise<void> {
-  const server = await listen(process.argv[2] ?? 'fastify');
-  if (process.send) process.send({ port: server.port });
-  const stop = () => void server.close().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  process.on('disconnect', stop);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`bare-server: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runForkedServer('bare-server', () => listen(process.argv[2] ?? 'fastify'));

@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import { createVerifier } from 'fast-jwt';
 import * as mariadb from 'mariadb';
+import { runForkedServer } from './lib/forked-server';
 
 /**
  * The straight-to-database seckill, the baseline the funnel (memory, Redis, a queue, then MySQL) exists to beat:
@@ -15,7 +16,7 @@ const STOCK = Number(process.env.BENCH_DB_STOCK ?? '1000000');
 const POOL_SIZE = 10;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-async function main(): Promise<void> {
+async function start() {
   const url = new URL(process.env.DATABASE_URL ?? '');
   const pool = mariadb.createPool({
     host: url.hostname,
@@ -75,15 +76,7 @@ async function main(): Promise<void> {
   });
   app.get('/health/ready', async () => ({ status: 'up' }));
   await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (process.send) process.send({ port: typeof address === 'object' && address ? address.port : 0 });
-  const stop = () => void app.close().then(() => pool.end()).then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  process.on('disconnect', stop);
+  return { server: app.server, close: () => app.close().then(() => pool.end()) };
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`db-seckill-server: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runForkedServer('db-seckill-server', start);

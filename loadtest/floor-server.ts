@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { AccessTokenService, loadConfig, mapError, RedisKeys, redisOptions } from '@seckill/platform';
 import { PurchaseTokens } from '@seckill/seckill';
 import { StockService } from '@seckill/stock';
+import { runForkedServer } from './lib/forked-server';
 
 /**
  * The floor of an accepted purchase, for the seckill benchmark: `node dist/loadtest/floor-server.js`, configured from
@@ -20,7 +21,7 @@ import { StockService } from '@seckill/stock';
 const PURCHASE = /^\/api\/activities\/([1-9][0-9]{0,9})\/purchase$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-async function main(): Promise<void> {
+async function start() {
   const config = loadConfig();
   const redis = new Redis(config.REDIS_URL, redisOptions(config.REDIS_COMMAND_TIMEOUT_MS));
   const stock = new StockService(redis, new RedisKeys(config.REDIS_KEY_PREFIX));
@@ -64,15 +65,8 @@ async function main(): Promise<void> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (process.send) process.send({ port: typeof address === 'object' && address ? address.port : 0 });
-  const stop = () => server.close(() => void redis.quit().finally(() => process.exit(0)));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  process.on('disconnect', stop);
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => redis.quit().then(() => undefined));
+  return { server, close };
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`floor-server: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runForkedServer('floor-server', start);
