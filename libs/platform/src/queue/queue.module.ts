@@ -37,8 +37,8 @@ class QueueCloser implements BeforeApplicationShutdown, OnApplicationShutdown {
   ) {}
 
   /**
-   * Looks at Redis before any module's shutdown hook runs: afterwards the shared connection has been QUIT by its own
-   * closer, and a healthy Redis would look unreachable (dropping a queue's connection in the middle of its setup then
+   * Looks at Redis before any module's shutdown hook runs: afterwards the shared connection may have been QUIT (by
+   * PlatformShutdown, last of all), and a healthy Redis would look unreachable (dropping a queue's connection in the middle of its setup then
    * fails that setup).
    */
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { redactUrl } from '../config/redact';
@@ -60,16 +60,19 @@ export async function whenReady(redis: Redis, timeoutMs: number): Promise<boolea
   }
 }
 
-@Injectable()
-class RedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
-  async onApplicationShutdown(): Promise<void> {
-    // QUIT fails at once while Redis is unreachable and after the command timeout while it is frozen.
-    await this.redis.quit().catch(() => this.redis.disconnect());
-  }
+/**
+ * Closes the shared connection at shutdown. QUIT fails at once while Redis is unreachable and after the command
+ * timeout while it is frozen; the connection is then dropped.
+ */
+export async function closeRedis(redis: Redis): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
 }
 
-/** One ioredis connection per process (auto-pipelined, failing fast; see redisOptions) and the key builder. */
+/**
+ * One ioredis connection per process (auto-pipelined, failing fast; see redisOptions) and the key builder. The
+ * connection is closed by PlatformModule, last of all (see PlatformShutdown): global modules shut down in the reverse
+ * order of their import, so a closer here would run before PlatformModule's own hooks, which still need Redis.
+ */
 @Global()
 @Module({
   providers: [
@@ -92,7 +95,6 @@ class RedisCloser implements OnApplicationShutdown {
       },
     },
     { provide: RedisKeys, inject: [AppConfig], useFactory: (config: AppConfig) => new RedisKeys(config.REDIS_KEY_PREFIX) },
-    RedisCloser,
   ],
   exports: [REDIS, RedisKeys],
 })

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { MetricsService } from '../metrics/metrics.service';
 import { REDIS } from '../redis/redis.module';
@@ -37,7 +37,7 @@ const IGNORED_ROUTES = new Set(['/metrics', '/health/live', '/health/ready']);
  * the next one; a process that dies loses at most its last second of counts.
  */
 @Injectable()
-export class LiveStats implements OnModuleInit, OnApplicationShutdown {
+export class LiveStats implements OnModuleInit {
   private readonly logger = new Logger(LiveStats.name);
   private readonly deltas = new Map<string, number>();
   private readonly activityDeltas = new Map<number, Map<ActivityStatsField, number>>();
@@ -58,8 +58,8 @@ export class LiveStats implements OnModuleInit, OnApplicationShutdown {
     if (this.redis) this.schedule();
   }
 
-  /** Stops the timer and flushes what is left. */
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops the timer and flushes what is left: at shutdown, before the connection closes (see PlatformShutdown). */
+  async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     if (this.redis) await this.flush().catch(() => undefined);
