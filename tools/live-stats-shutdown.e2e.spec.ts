@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { NestFactory } from '@nestjs/core';
 import Redis from 'ioredis';
+import { LiveStats, PlatformModule, RedisKeys } from '@seckill/platform';
 import { createTestConfig, deleteRedisPrefix } from '@seckill/testing';
-import { PlatformModule } from '../platform.module';
-import { RedisKeys } from '../redis/redis-keys';
-import { LiveStats } from './live-stats';
 
 // A process that stops must not take its last second of counts with it: the shutdown flush has to reach Redis before
 // the shared connection is closed.
