@@ -54,15 +54,11 @@ class ReadinessChecks implements OnModuleInit {
 }
 
 /**
- * What every service needs: validated configuration, the connections it asked for, metrics, health and
- * readiness. Imported once, by the app's root module.
- */
-/**
  * The platform's last word at shutdown. PlatformModule's hooks run after every other module's (Nest shuts global
- * modules down after the others, in the reverse order of their import, and PlatformModule imports the rest): by then the
- * workers, relays and schedulers have stopped and made their last counts. So here, in order: the live stats' final
- * flush, then the shared Redis connection is closed. (With a closer of its own, RedisModule would close the connection
- * before this flush, and every stop lost the counts of its last second.)
+ * modules down after the others, in the reverse order of their registration, and PlatformModule registers the rest):
+ * by then the workers, relays and schedulers have stopped and made their last counts. So here, in order: the live
+ * stats' final flush, then the shared Redis connection is closed. (With a closer of its own, RedisModule would close
+ * the connection before this flush, and every stop lost the counts of its last second.)
  */
 @Injectable()
 class PlatformShutdown implements OnApplicationShutdown {
@@ -77,6 +73,10 @@ class PlatformShutdown implements OnApplicationShutdown {
   }
 }
 
+/**
+ * What every service needs: validated configuration, the connections it asked for, metrics, health and
+ * readiness. Imported once, by the app's root module.
+ */
 @Global()
 @Module({})
 export class PlatformModule {

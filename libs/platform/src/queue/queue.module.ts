@@ -38,8 +38,8 @@ class QueueCloser implements BeforeApplicationShutdown, OnApplicationShutdown {
 
   /**
    * Looks at Redis before any module's shutdown hook runs: afterwards the shared connection may have been QUIT (by
-   * PlatformShutdown, last of all), and a healthy Redis would look unreachable (dropping a queue's connection in the middle of its setup then
-   * fails that setup).
+   * PlatformShutdown, last of all), and a healthy Redis would look unreachable (dropping a queue's connection in the
+   * middle of its setup then fails that setup).
    */
   async beforeApplicationShutdown(): Promise<void> {
     // A graceful close QUITs, which waits for an unreachable Redis to come back: drop the connections instead.
