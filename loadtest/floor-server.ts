@@ -58,14 +58,18 @@ async function start() {
         ([status, body]) => answer(response, status, body),
         (error: unknown) => {
           // A malformed body is a TypeError or SyntaxError here (no validation): 400, as the service answers it.
-          const mapped = error instanceof TypeError || error instanceof SyntaxError ? { status: 400, body: { code: 'VALIDATION_FAILED' } } : mapError(error);
+          const malformed = error instanceof TypeError || error instanceof SyntaxError;
+          const mapped = malformed ? { status: 400, body: { code: 'VALIDATION_FAILED' } } : mapError(error);
           answer(response, mapped.status, JSON.stringify(mapped.body));
         },
       );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const close = () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => redis.quit().then(() => undefined));
+  const close = async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await redis.quit();
+  };
   return { server, close };
 }
 
