@@ -48,6 +48,15 @@ export function purchaseTokenOf(body: unknown): string | undefined {
   return typeof token === 'string' && token.length > 0 && token.length <= PURCHASE_TOKEN_MAX_LENGTH ? token : undefined;
 }
 
+/**
+ * The answer PurchaseService.purchase gives after a sell-out (its DomainError through the error mapper), built once for
+ * the two places that send it from memory: the fast path and the sold-out gate.
+ */
+export const SOLD_OUT_ANSWER = (() => {
+  const mapped = mapError(new DomainError('SOLD_OUT', 'sold out'));
+  return { status: mapped.status, headers: mapped.headers, body: JSON.stringify(mapped.body) };
+})();
+
 /** The caller an Authorization header names, or undefined where the guard would answer 401 (both doors, the gate). */
 export function principalOrUndefined(tokens: AccessTokenService, authorization: string | string[] | undefined): Principal | undefined {
   try {
@@ -71,9 +80,6 @@ export function registerPurchaseFastPath(app: NestFastifyApplication): void {
   const purchases = app.get(PurchaseService);
   const logger = new Logger('purchase');
   const ids = new ActivityIdPipe();
-  // The answer PurchaseService.purchase gives after a sell-out (its DomainError through sendError), built once.
-  const soldOut = mapError(new DomainError('SOLD_OUT', 'sold out'));
-  const soldOutBody = JSON.stringify(soldOut.body);
 
   app.getHttpAdapter().getInstance().addHook('preHandler', (request, reply, done) => {
     if (request.method !== 'POST' || request.routeOptions.url !== PURCHASE_ROUTE) return done();
@@ -84,7 +90,7 @@ export function registerPurchaseFastPath(app: NestFastifyApplication): void {
     const token = purchaseTokenOf(request.body);
     if (token === undefined) return done();
     if (purchases.soldOutFromMemory(id, Date.now())) {
-      void reply.status(soldOut.status).headers(soldOut.headers).type(JSON_TYPE).send(soldOutBody);
+      void reply.status(SOLD_OUT_ANSWER.status).headers(SOLD_OUT_ANSWER.headers).type(JSON_TYPE).send(SOLD_OUT_ANSWER.body);
       return;
     }
     purchases.purchase(id, principal, token, request.ip).then(

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AccessTokenService, BODY_LIMIT_BYTES, DomainError, GateResponder, mapError, RequestGate } from '@seckill/platform';
+import { AccessTokenService, BODY_LIMIT_BYTES, GateResponder, RequestGate } from '@seckill/platform';
 import { PURCHASE_ROUTE } from './activities.routes';
 import { ActivityIdPipe } from './dto/activity-id.pipe';
-import { activityIdOrUndefined, principalOrUndefined, purchaseTokenOf } from './purchase-fast-path';
+import { activityIdOrUndefined, principalOrUndefined, purchaseTokenOf, SOLD_OUT_ANSWER } from './purchase-fast-path';
 import { PurchaseService } from './purchase.service';
 
 /** `/api/activities/<id>/purchase`, no query string; the id as ActivityIdPipe spells it (the pipe still decides). */
@@ -34,9 +34,7 @@ export function soldOutGate(app: NestFastifyApplication, config: { CORS_ALLOWED_
   const purchases = app.get(PurchaseService);
   const ids = new ActivityIdPipe();
   const cors = config.CORS_ALLOWED_ORIGINS.length > 0;
-  const soldOut = mapError(new DomainError('SOLD_OUT', 'sold out'));
-  if (Object.keys(soldOut.headers).length > 0) throw new Error('soldOutGate: the SOLD_OUT answer has headers the gate does not send');
-  const body = JSON.stringify(soldOut.body);
+  if (Object.keys(SOLD_OUT_ANSWER.headers).length > 0) throw new Error('soldOutGate: the SOLD_OUT answer has headers the gate does not send');
 
   const activityIdOf = (url: string | undefined): number | undefined => {
     const match = PURCHASE_PATH.exec(url ?? '');
@@ -61,7 +59,7 @@ export function soldOutGate(app: NestFastifyApplication, config: { CORS_ALLOWED_
       // A request that broke off (the client went away): nothing to answer.
       if (bytes === undefined) return response.destroy();
       if (purchaseTokenOf(parseJson(bytes)) === undefined || !purchases.soldOutFromMemory(id, Date.now())) return next(bytes);
-      responder.answer(request, response, { status: soldOut.status, body, route: PURCHASE_ROUTE, userId: principal.userId }, startedAt);
+      responder.answer(request, response, { status: SOLD_OUT_ANSWER.status, body: SOLD_OUT_ANSWER.body, route: PURCHASE_ROUTE, userId: principal.userId }, startedAt);
     });
   };
 }
