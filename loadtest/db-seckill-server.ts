@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import { createVerifier } from 'fast-jwt';
 import * as mariadb from 'mariadb';
+import { poolConfigFromUrl } from '@seckill/platform';
 import { runForkedServer } from './lib/forked-server';
 
 /**
@@ -17,15 +18,9 @@ const POOL_SIZE = 10;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 async function start() {
-  const url = new URL(process.env.DATABASE_URL ?? '');
-  const pool = mariadb.createPool({
-    host: url.hostname,
-    port: Number(url.port || 3306),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database: url.pathname.slice(1),
-    connectionLimit: POOL_SIZE,
-  });
+  // The server and database as the services read them from a URL; the pool's other settings are the driver's own.
+  const { host, port, user, password, database } = poolConfigFromUrl(process.env.DATABASE_URL ?? '', POOL_SIZE);
+  const pool = mariadb.createPool({ host, port, user, password, database, connectionLimit: POOL_SIZE });
   await pool.query('CREATE TABLE IF NOT EXISTS bench_db_stock (id INT PRIMARY KEY, stock INT NOT NULL)');
   await pool.query(
     'CREATE TABLE IF NOT EXISTS bench_db_orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, activity_id INT NOT NULL, ' +
