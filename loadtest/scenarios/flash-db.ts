@@ -123,12 +123,13 @@ export async function flashDb(ctx: LoadtestContext): Promise<PhaseReport> {
     if (options.shoppers >= options.stock * 2) {
       checks.push({ name: 'sold out', ok: winners.length === options.stock, detail: `${winners.length} of ${options.stock} units sold` });
     }
-    const purchase = loadPart(result).latency.purchase;
+    const part = loadPart(result);
+    const purchase = part.latency.purchase;
     ctx.log(`flash-db over in ${((result.endedAt - result.startedAt) / 1000).toFixed(1)} s: ${winners.length} won; outcomes ${JSON.stringify(outcomes)}`);
     return {
       name: 'flash-db (straight to the database)',
       settings: { shoppers: options.shoppers, stock: options.stock, connections: options.connections },
-      ...loadPart(result),
+      ...part,
       cpu: cpuUse,
       facts: {
         'units sold': winners.length,

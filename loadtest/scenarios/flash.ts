@@ -84,12 +84,13 @@ export async function flash(ctx: LoadtestContext): Promise<PhaseReport> {
   if (options.shoppers >= options.stock * 2 && !options.frontDoor) {
     checks.push({ name: 'sold out', ok: winners.length === options.stock, detail: `${winners.length} of ${options.stock} units sold to ${options.shoppers} shoppers` });
   }
-  const purchase = loadPart(result).latency.purchase;
+  const part = loadPart(result);
+  const purchase = part.latency.purchase;
   return {
     name: 'flash',
     activityId: activity.id,
     settings: { shoppers: options.shoppers, stock: options.stock, connections: options.connections, frontDoor: options.frontDoor ? frontDoor : 'off' },
-    ...loadPart(result),
+    ...part,
     cpu: cpuUse,
     facts: {
       'units sold': winners.length,

@@ -83,13 +83,14 @@ export async function soldoutStorm(ctx: LoadtestContext): Promise<PhaseReport[]>
     { name: 'no new order', ok: orders.length === ordersBefore, detail: `${ordersBefore} orders before the storm, ${orders.length} after` },
     ...checkInvariants({ stock: sale.stock, winners: new Set(sale.winners.map((w) => w.userId)), orders, reconciliation, statuses: sale.statuses }),
   ];
+  const part = loadPart(result);
   phases.push({
     name: 'soldout-storm',
     activityId: sale.activityId,
     settings: { connections: ctx.options.connections, durationSeconds: ctx.options.durationSeconds, users: USERS },
-    ...loadPart(result),
+    ...part,
     cpu: cpuUse,
-    facts: { 'purchase p50 (ms)': result.statuses.purchase ? loadPart(result).latency.purchase?.p50 ?? null : null, 'purchase p99 (ms)': loadPart(result).latency.purchase?.p99 ?? null },
+    facts: { 'purchase p50 (ms)': result.statuses.purchase ? part.latency.purchase?.p50 ?? null : null, 'purchase p99 (ms)': part.latency.purchase?.p99 ?? null },
     checks,
     marks: [],
   });
