@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import Redis from 'ioredis';
-import { AccessTokenService, loadConfig, mapError, RedisKeys, redisOptions } from '@seckill/platform';
+import { AccessTokenService, loadConfig, mapError, RedisKeys, redisOptions, whenReady } from '@seckill/platform';
 import { PurchaseTokens } from '@seckill/seckill';
 import { StockService } from '@seckill/stock';
 import { runForkedServer } from './lib/forked-server';
@@ -24,6 +24,9 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 async function start() {
   const config = loadConfig();
   const redis = new Redis(config.REDIS_URL, redisOptions(config.REDIS_COMMAND_TIMEOUT_MS));
+  // Without its offline queue the connection refuses commands until it is ready: listen only once it is, as a service
+  // starts its modules only then, or the first purchases get 503.
+  if (!(await whenReady(redis, 30_000))) throw new Error('floor-server: Redis not ready within 30 s');
   const stock = new StockService(redis, new RedisKeys(config.REDIS_KEY_PREFIX));
   const accessTokens = new AccessTokenService(config);
   const purchaseTokens = new PurchaseTokens(config.JWT_SECRET, config.PURCHASE_TOKEN_TTL_SECONDS);
