@@ -183,6 +183,38 @@ describe('the shop page', () => {
     assert.deepEqual(problems, []);
   });
 
+  it('takes a sale the server lists as started for started, while its clock estimate still reads before the start', async () => {
+    // The estimate of the server's clock is a few ms off on any page (half a round trip); here it is made a minute
+    // behind, by taking a minute off the serverTime the page learns it from. The server lists the sale ACTIVE: the
+    // button is live and says so, and the countdown is to the end, not to a start that has passed.
+    const now = Date.now();
+    const started = await createActivity({
+      title: 'Started by the server clock', priceCents: 100, stock: 3,
+      startAt: new Date(now - 20_000).toISOString(), endAt: new Date(now + 3600_000).toISOString(),
+    });
+    const page = await browser.newPage({ viewport: { width: 1100, height: 720 }, locale: 'zh-CN' });
+    await page.route('**/api/client-config', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { serverTime: number };
+      await route.fulfill({ response, json: { ...body, serverTime: body.serverTime - 60_000 } });
+    });
+    await page.goto(`${base('seckill')}/shop/`);
+    await page.locator('#clock').filter({ hasText: /browser -(59|60)\d{3} ms/ }).waitFor();
+    await page.fill('[name=username]', `early${Date.now() % 1_000_000}`);
+    await page.fill('[name=password]', 'correct-horse-battery');
+    await page.click('#register');
+    await page.waitForSelector('#logout');
+    const sale = card(page, started.id);
+    await sale.locator('.buy:not([disabled])').waitFor();
+    await sleep(600); // two ticks more: what they render stays
+    assert.deepEqual(
+      [await sale.locator('.buy').isDisabled(), await sale.locator('.buy').innerText(), await sale.locator('.status').getAttribute('data-status')],
+      [false, '立即抢购', 'ACTIVE'],
+    );
+    assert.match(await sale.locator('.countdown').innerText(), /^距结束 01:00:\d\d$/);
+    await page.close();
+  });
+
   it('serves hashed assets for a year and the page for revalidation', async () => {
     const page = await fetch(`${base('seckill')}/shop/`);
     assert.equal(page.status, 200);

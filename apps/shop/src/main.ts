@@ -164,16 +164,20 @@ function tick(): void {
     const startAt = Date.parse(activity.startAt);
     const endAt = Date.parse(activity.endAt);
     const button = $<HTMLButtonElement>('.buy', article);
+    // The status the server last listed, moved on by the estimate of its clock. What the server itself said wins:
+    // once it lists the sale ACTIVE, the sale has started, even while the estimate (a few ms off) still reads
+    // before the start. Countdown, button and label all follow this one status, so they never disagree.
     let status = activity.status;
     if (status === 'UPCOMING' && now >= startAt) status = 'ACTIVE';
     if (now >= endAt) status = 'ENDED';
     $('.status', article).textContent = t(status);
     $('.status', article).dataset.status = status;
-    $('.countdown', article).textContent = now < startAt ? `${t('startsIn')} ${duration(startAt - now)}` : now < endAt ? `${t('endsIn')} ${duration(endAt - now)}` : '';
-    // Live only once the start has passed by the server's clock: a click before it sends nothing at all.
+    $('.countdown', article).textContent =
+      status === 'UPCOMING' ? `${t('startsIn')} ${duration(startAt - now)}` : status !== 'ENDED' ? `${t('endsIn')} ${duration(endAt - now)}` : '';
+    // Live only once the sale has started: a click before it sends nothing at all.
     const live = status === 'ACTIVE' && session !== null && !running.has(activity.id);
     button.disabled = !live;
-    button.textContent = status === 'SOLD_OUT' ? t('soldOut') : status === 'ENDED' ? t('ended') : now < startAt ? t('notYet') : t('buy');
+    button.textContent = status === 'SOLD_OUT' ? t('soldOut') : status === 'ENDED' ? t('ended') : status === 'UPCOMING' ? t('notYet') : t('buy');
   }
   $('#clock').textContent = `server ${new Date(clock.now()).toISOString().slice(11, 19)} UTC (browser ${clock.offset >= 0 ? '+' : ''}${Math.round(clock.offset)} ms)`;
 }
