@@ -152,6 +152,12 @@ interface Measured {
   target?: number;
 }
 
+/** The server's CPU per accepted purchase (its CPU time over the run / its 202 answers), in µs; undefined without either. */
+function usPerAccepted(measured: Measured): number | undefined {
+  const accepted = measured.run.statusCounts['202'] ?? 0;
+  return measured.cpu.serverSeconds !== undefined && accepted > 0 ? (measured.cpu.serverSeconds / accepted) * 1e6 : undefined;
+}
+
 interface WrkMeasured {
   label: string;
   rps: number;
@@ -472,15 +478,13 @@ async function main(): Promise<void> {
     let acceptedUs: number | undefined;
     if (wanted('in-stock')) {
       const b = await measure('in-stock', 'purchase, in stock', 'POST', seckill, seckillUrl, PURCHASE_PATH(bigActivity), fresh(bPools, bigActivity), false);
-      const accepted = b.run.statusCounts['202'] ?? 0;
-      if (b.cpu.serverSeconds !== undefined && accepted > 0) acceptedUs = (b.cpu.serverSeconds / accepted) * 1e6;
+      acceptedUs = usPerAccepted(b);
       checks.push(...(await checkWhileStockLasts('in stock', bPools, bigActivity)));
     }
     let floorUs: number | undefined;
     if (wanted('floor')) {
       const f = await measure('floor', 'purchase floor (raw node:http, same checks and Redis call)', 'POST', floorServer.child, urlOf(floorServer.port), PURCHASE_PATH(floorActivity), fresh(floorPools, floorActivity), false);
-      const accepted = f.run.statusCounts['202'] ?? 0;
-      if (f.cpu.serverSeconds !== undefined && accepted > 0) floorUs = (f.cpu.serverSeconds / accepted) * 1e6;
+      floorUs = usPerAccepted(f);
       checks.push(...(await checkWhileStockLasts('purchase floor', floorPools, floorActivity)));
     }
     if (wanted('sold-out')) {

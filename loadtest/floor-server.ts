@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import Redis from 'ioredis';
-import { AccessTokenService, loadConfig, mapError, RedisKeys, redisOptions, whenReady } from '@seckill/platform';
-import { PurchaseTokens } from '@seckill/seckill';
+import { AccessTokenService, closeRedis, loadConfig, mapError, RedisKeys, redisOptions, whenReady } from '@seckill/platform';
+import { PURCHASE_URL, PurchaseTokens } from '@seckill/seckill';
 import { StockService } from '@seckill/stock';
 import { runForkedServer } from './lib/forked-server';
 
@@ -18,7 +18,6 @@ import { runForkedServer } from './lib/forked-server';
  * get the status of the error mapper (the bench sends none that should be refused). Listens on a free port of
  * 127.0.0.1 and reports it over the IPC channel, as bare-server.ts does.
  */
-const PURCHASE = /^\/api\/activities\/([1-9][0-9]{0,9})\/purchase$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 async function start() {
@@ -52,7 +51,7 @@ async function start() {
 
   const server = createServer((request, response) => {
     if (request.method === 'GET' && request.url === '/health/ready') return answer(response, 200, '{"status":"up"}');
-    const match = request.method === 'POST' ? PURCHASE.exec(request.url ?? '') : null;
+    const match = request.method === 'POST' ? PURCHASE_URL.exec(request.url ?? '') : null;
     if (match === null) return answer(response, 404, '{"code":"NOT_FOUND"}');
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -71,7 +70,7 @@ async function start() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const close = async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await redis.quit();
+    await closeRedis(redis);
   };
   return { server, close };
 }

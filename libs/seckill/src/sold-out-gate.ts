@@ -1,13 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AccessTokenService, BODY_LIMIT_BYTES, GateResponder, RequestGate } from '@seckill/platform';
-import { PURCHASE_ROUTE } from './activities.routes';
+import { PURCHASE_ROUTE, PURCHASE_URL } from './activities.routes';
 import { ActivityIdPipe } from './dto/activity-id.pipe';
 import { activityIdOrUndefined, principalOrUndefined, purchaseTokenOf, SOLD_OUT_ANSWER } from './purchase-fast-path';
 import { PurchaseService } from './purchase.service';
-
-/** `/api/activities/<id>/purchase`, no query string; the id as ActivityIdPipe spells it (the pipe still decides). */
-const PURCHASE_PATH = /^\/api\/activities\/([1-9][0-9]{0,9})\/purchase$/;
 
 /** The Content-Types the request edge parses as JSON that a client sends in practice; any other goes to Fastify. */
 const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
@@ -37,7 +34,8 @@ export function soldOutGate(app: NestFastifyApplication, config: { CORS_ALLOWED_
   if (Object.keys(SOLD_OUT_ANSWER.headers).length > 0) throw new Error('soldOutGate: the SOLD_OUT answer has headers the gate does not send');
 
   const activityIdOf = (url: string | undefined): number | undefined => {
-    const match = PURCHASE_PATH.exec(url ?? '');
+    // The pattern spells the id as ActivityIdPipe does; the pipe still decides.
+    const match = PURCHASE_URL.exec(url ?? '');
     return match === null ? undefined : activityIdOrUndefined(ids, match[1]);
   };
 
